@@ -1,0 +1,69 @@
+"""symconv: convolution arithmetic, derived, proved and verified.
+
+The pipeline, one module a stage: ``symbols`` (the guide's letters) →
+``catalogue`` (Relationships 1–15) → ``derive`` (solve the constraints) →
+``prove`` / ``verify`` (symbolic proofs; exhaustive checks against ``oracle``)
+→ ``render`` (jinja2 documents) → ``cli``. ``shapes`` holds the output-size
+formulas for everyday use.
+
+Names are loaded on first use, so ``symconv shape`` answers without building
+any sympy expression.
+
+>>> import symconv
+>>> symconv.conv_output_size(224, kernel_size=7, stride=2, padding=3)
+112
+>>> symconv.relationship(14).rhs
+a + k - 2*p + s*(i' - 1)
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .errors import OutputError, ParameterError, ParseError, SchemeError, SymconvError
+from .shapes import conv_output_size, pool_output_size, transposed_output_size
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "symbols": ("symconv.symbols", None),
+    "Relationship": ("symconv.relationship", "Relationship"),
+    "Equivalent": ("symconv.relationship", "Equivalent"),
+    "relationship": ("symconv.catalogue", "relationship"),
+    "relationships": ("symconv.catalogue", "relationships"),
+    "verify": ("symconv.verify", "verify"),
+    "Box": ("symconv.verify", "Box"),
+    **{name: ("symconv.symbols", name) for name in (
+        "i", "k", "s", "d", "o", "p", "p_l", "p_r", "a", "n",
+        "i_prime", "o_prime", "k_prime", "s_prime", "d_prime", "p_prime", "i_tilde")},
+}
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from .catalogue import relationship, relationships
+    from .relationship import Equivalent, Relationship
+    from .symbols import (a, d, d_prime, i, i_prime, i_tilde, k, k_prime, n, o,
+                          o_prime, p, p_l, p_prime, p_r, s, s_prime)
+    from .verify import Box, verify
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RELATIONSHIPS":
+        return import_module("symconv.catalogue").relationships()
+    if name not in _LAZY:
+        raise AttributeError(f"module 'symconv' has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = import_module(module) if attribute is None else getattr(import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, "RELATIONSHIPS"})
+
+
+__all__ = [
+    "SymconvError", "ParameterError", "ParseError", "SchemeError", "OutputError",
+    "conv_output_size", "pool_output_size", "transposed_output_size",
+    "RELATIONSHIPS", *_LAZY,
+]

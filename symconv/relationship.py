@@ -1,0 +1,92 @@
+"""The model of a relationship of the guide: frozen data holding sympy values.
+
+A relationship states an equation that holds under conditions. Conditions of
+the form ``Eq(symbol, value)`` (``s = 1``, ``k = 2n + 1``) are substitutions;
+any other condition (``(i + 2p - k) mod s = 0``) is a predicate. Specialising
+an expression under the conditions substitutes the former and replaces each
+predicate's left side by its right side, which is how the special cases follow
+from the general formulas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping, Optional
+
+import sympy
+from sympy import Eq, Expr
+
+from . import symbols as S
+
+Kind = Literal["convolution", "pooling", "transposed"]
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """The direct convolution equivalent to a transposed one (the guide's k', s', p', ĩ', a).
+
+    It runs on the stretched input ``ĩ'`` (``s - 1`` zeros between the units of
+    an input of size ``i'``), pads ``p'`` before and ``p' + a`` after, uses the
+    kernel flipped, and has stride ``s'``.
+    """
+
+    kernel_size: Expr
+    stride: Expr
+    padding: Expr
+    stretched_input: Expr
+    a: Expr
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """One of the guide's Relationships 1–15."""
+
+    number: int
+    title: str
+    section: str
+    kind: Kind
+    conditions: tuple[sympy.Basic, ...]
+    equation: Eq
+    equivalent: Optional[Equivalent] = None
+    example: Mapping[str, int] = field(default_factory=dict)
+    figure: str = ""
+
+    @property
+    def lhs(self) -> Expr:
+        return self.equation.lhs
+
+    @property
+    def rhs(self) -> Expr:
+        return self.equation.rhs
+
+    @property
+    def domain(self) -> sympy.Basic:
+        """Where a kernel position fits at all: ``i + 2p >= d(k - 1) + 1``."""
+        return self.specialise(sympy.Ge(S.i + 2 * S.p, S.d * (S.k - 1) + 1))
+
+    @property
+    def substitutions(self) -> dict[sympy.Symbol, Expr]:
+        return {c.lhs: c.rhs for c in self.conditions if isinstance(c, Eq) and c.lhs.is_Symbol}
+
+    @property
+    def predicates(self) -> tuple[sympy.Basic, ...]:
+        return tuple(c for c in self.conditions if not (isinstance(c, Eq) and c.lhs.is_Symbol))
+
+    def specialise(self, expr: Any) -> Any:
+        """``expr`` under this relationship's conditions.
+
+        >>> from symconv import relationship
+        >>> relationship(1).specialise(relationship(15).rhs)
+        i - k + 1
+        """
+        substitutions = self.substitutions
+        result = sympy.sympify(expr).subs(substitutions, simultaneous=True)
+        for predicate in self.predicates:
+            if isinstance(predicate, Eq):
+                target = predicate.lhs.subs(substitutions, simultaneous=True)
+                result = result.xreplace({target: predicate.rhs})
+        return result
+
+    def holds_at(self, values: Mapping[sympy.Symbol, int]) -> bool:
+        """Whether a numeric case satisfies every condition (used to enumerate)."""
+        return all(bool(c.subs(values)) for c in self.conditions)

@@ -1,0 +1,364 @@
+"""The whitelist parser: what it accepts, what it builds, and what it refuses."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import operator
+
+import pytest
+import sympy
+import sympy.parsing.sympy_parser
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sympy import And, Eq, Ge, Gt, Le, Lt, Max, Min, Mod, Ne, Symbol, ceiling, floor
+
+from symconv.errors import ParseError, SymconvError
+from symconv.parsing import (
+    DEFAULT_NAMES,
+    MAX_DEPTH,
+    MAX_INTEGER,
+    MAX_NODES,
+    MAX_TEXT_LENGTH,
+    parse_claim,
+    parse_expression,
+)
+from symconv.symbols import d, i, k, o, p, s
+
+x = Symbol("x", integer=True)  # a scheme parameter, with no sign assumption
+NAMES = {**DEFAULT_NAMES, "x": x}
+
+EXPRESSIONS = [
+    ("i", i),
+    ("  i ", i),
+    ("42", sympy.Integer(42)),
+    ("-1000000", sympy.Integer(-MAX_INTEGER)),
+    ("0x10", sympy.Integer(16)),
+    ("-i + +k", k - i),
+    ("i + 2*p - k", i + 2 * p - k),
+    ("d * (k - 1) + 1", d * (k - 1) + 1),
+    ("i // s", floor(i / s)),
+    ("i % s", Mod(i, s)),
+    ("(i + 2*p - k) // s + 1", floor((i + 2 * p - k) / s) + 1),
+    ("floor((i + 2*p - k) / s) + 1", floor((i + 2 * p - k) / s) + 1),
+    ("ceil(i / s)", ceiling(i / s)),
+    ("ceiling(i / s)", ceiling(i / s)),
+    ("floor(x)", floor(x)),
+    ("mod(i, s)", Mod(i, s)),
+    ("max(i, k)", Max(i, k)),
+    ("min(i, k, s)", Min(i, k, s)),
+    ("abs(x - 3)", sympy.Abs(x - 3)),
+    ("o - (i - 1) * s", o - (i - 1) * s),
+    ("x", x),
+]
+
+# Relations keep the user's operand order: sympy's constructors, not Python's
+# operators, which may reflect (0 <= x is x >= 0) or rewrite (floor(a) <= b).
+CLAIMS = [
+    ("k <= i", Le(k, i)),
+    ("i == o", Eq(i, o)),
+    ("i != o", Ne(i, o)),
+    ("i > k", Gt(i, k)),
+    ("i >= k", Ge(i, k)),
+    ("i < k", Lt(i, k)),
+    ("0 <= x < s", And(Le(0, x), Lt(x, s))),
+    ("k <= i + 2*p < 3*k", And(Le(k, i + 2 * p), Lt(i + 2 * p, 3 * k))),
+    ("floor(i / s) <= ceil(i / s)", Le(floor(i / s), ceiling(i / s))),
+    ("0 <= p < s", Lt(p, s)),  # sympy already knows 0 <= p
+    ("0 < 1", sympy.true),
+]
+
+IN_CLAIMS_ONLY = "comparisons are only allowed in claims"
+NOT_ALLOWED = "is not allowed"
+
+BAD_EXPRESSIONS = [
+    ("__import__('os')", "unknown function; allowed functions are abs, ceil"),
+    ("open('f')", "unknown function"),
+    ("i.real", "attribute access is not allowed"),
+    ("i.real()", "only functions called by plain name"),
+    ("lambda: 1", "lambda is not allowed"),
+    ("[x for x in i]", "a comprehension is not allowed"),
+    ("i ** 2", r"power \(\*\*\) is not allowed"),
+    ("2 ** 10 ** 100", r"power \(\*\*\) is not allowed"),
+    ("10**7", r"power \(\*\*\) is not allowed"),
+    ("q + 1", "unknown name; allowed names are d, i, k, o, p, s$"),
+    ("floor + 1", r"floor is a function: call it"),
+    ("1.5", "only integer constants are allowed, not float"),
+    ("1j", "only integer constants are allowed, not complex"),
+    ("'text'", "only integer constants are allowed, not str"),
+    ("f'{i}'", "a string is not allowed"),
+    ("True", "only integer constants are allowed, not bool"),
+    ("None", "only integer constants are allowed, not NoneType"),
+    ("i if s else k", "a conditional expression is not allowed"),
+    ("i and k", "'and'/'or' is not allowed"),
+    ("not i", "'not' is not allowed"),
+    ("~i", "'~' is not allowed"),
+    ("i << 1", "this operator is not allowed"),
+    ("i[0]", "indexing is not allowed"),
+    ("(i, k)", "a tuple is not allowed"),
+    ("(y := 1)", "assignment"),
+    ("max(*i, *k)", r"unpacking \(\*\) is not allowed"),
+    ("i; k", "invalid syntax"),
+    ("", "empty text: expected an expression"),
+    ("   ", "empty text"),
+    ("i +", "unexpected end of text"),
+    ("(i", "never closed"),
+    ("10000000", "integer literals may be at most 1000000"),
+    ("i # comment", "comments are not allowed"),
+    ("i\n+ k", "line breaks"),
+    ("i\0", "control characters"),
+    ("x" * 2000, "2000 characters long; at most 1000"),
+    ("floor(i, s)", "floor takes exactly 1 argument, got 2"),
+    ("mod(i)", "mod takes exactly 2 arguments, got 1"),
+    ("max(i)", "max takes at least 2 arguments, got 1"),
+    ("min()", "min takes at least 2 arguments, got 0"),
+    ("floor(x=i)", "keyword arguments are not allowed"),
+    ("i / s", "true division '/' is only allowed as the whole argument of floor"),
+    ("floor(i / s + 1)", "use '//'"),
+    ("abs(i / s)", "use '//'"),
+    ("i // 0", "division by zero"),
+    ("i % 0", "division by zero"),
+    ("mod(i, k - k)", "division by zero"),
+    ("ceil(i / 0)", "division by zero"),
+    ("i < k", IN_CLAIMS_ONLY),
+    ("max(i < k, 1)", IN_CLAIMS_ONLY),
+]
+
+BAD_CLAIMS = [
+    ("i + k", "a claim must be a comparison"),
+    ("", "empty text: expected a claim"),
+    ("(i < k) < s", "a comparison cannot be an operand"),
+    ("i < (k < s)", "a comparison cannot be an operand"),
+    ("max(i < k, 1) < 2", "a comparison cannot be an operand"),
+    ("i < k and k < s", "a claim must be a comparison"),
+    ("i in k", "only == != < <= > >= may compare"),
+    ("i is not k", "only == != < <= > >= may compare"),
+    ("i < s / 2", "use '//'"),
+    ("q < 1", "unknown name"),
+]
+
+# (text, 0-based column, token): errors must point at the right place.
+POSITIONS = [
+    ("i ** 2", 2, "**"),
+    ("(i) ** (2)", 4, "**"),
+    ("k + q", 4, "q"),
+    ("  k + q", 6, "q"),
+    ("i + 1.5", 4, "1.5"),
+    ("i; k", 1, ";"),
+    ("i +", 3, ""),
+    ("(i", 0, "("),
+    ("k + i / s", 6, "/"),
+    ("i // 0", 5, "0"),
+    ("floor(x=i)", 6, "x=i"),
+    ("1 + max(i)", 4, "max"),
+    ("k + i.real", 4, "i.real"),
+    ("-~i", 1, "~"),
+    ("i # c", 2, "#"),
+    ("x" * 2000, MAX_TEXT_LENGTH, "x"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), EXPRESSIONS)
+def test_expression(text, expected):
+    got = parse_expression(text, NAMES)
+    assert got == expected or sympy.simplify(got - expected) == 0
+
+
+@pytest.mark.parametrize(("text", "expected"), CLAIMS)
+def test_claim(text, expected):
+    assert parse_claim(text, NAMES) == expected
+
+
+@pytest.mark.parametrize(("text", "reason"), BAD_EXPRESSIONS)
+def test_bad_expression(text, reason):
+    with pytest.raises(ParseError, match=reason):
+        parse_expression(text, DEFAULT_NAMES)
+
+
+@pytest.mark.parametrize(("text", "reason"), BAD_CLAIMS)
+def test_bad_claim(text, reason):
+    with pytest.raises(ParseError, match=reason):
+        parse_claim(text, DEFAULT_NAMES)
+
+
+@pytest.mark.parametrize(("text", "position", "token"), POSITIONS)
+def test_error_points_at_the_token(text, position, token):
+    with pytest.raises(ParseError) as caught:
+        parse_expression(text, DEFAULT_NAMES)
+    error = caught.value
+    assert (error.source, error.position, error.token) == (text, position, token)
+    assert f"{token!r} at column {position + 1}: {error.reason}" in str(error)
+    assert "\n" not in str(error)
+
+
+def test_columns_count_characters_not_bytes():
+    with pytest.raises(ParseError) as caught:
+        parse_expression("é + q", {"é": Symbol("é")})
+    assert (caught.value.position, caught.value.token) == (4, "q")
+
+
+@pytest.mark.parametrize("value", [42, None, b"i", ["i"]])
+def test_non_string_is_refused(value):
+    with pytest.raises(ParseError, match="expected a string") as caught:
+        parse_expression(value, DEFAULT_NAMES)
+    assert (caught.value.position, caught.value.token) == (0, repr(value))
+
+
+def test_parse_error_is_a_value_error():
+    with pytest.raises(ValueError):
+        parse_expression("i ** 2", DEFAULT_NAMES)
+    assert issubclass(ParseError, SymconvError)
+    assert issubclass(ParseError, ValueError)
+
+
+def test_only_the_given_names_are_known():
+    n = Symbol("n", integer=True, nonnegative=True)
+    assert parse_expression("2*n + 1", {"n": n}) == 2 * n + 1
+    with pytest.raises(ParseError, match="allowed names are n$"):
+        parse_expression("i", {"n": n})
+    with pytest.raises(ParseError, match="allowed names are none$"):
+        parse_expression("i", {})
+
+
+def test_default_names_are_the_guides_symbols_and_read_only():
+    assert dict(DEFAULT_NAMES) == {"i": i, "k": k, "s": s, "d": d, "p": p, "o": o}
+    with pytest.raises(TypeError):
+        DEFAULT_NAMES["q"] = Symbol("q")  # type: ignore[index]
+
+
+def _max_of(count):
+    return f"max({', '.join(['i'] * count)})"
+
+
+@pytest.mark.parametrize(
+    ("fits", "too_big", "reason"),
+    [
+        ("i" + " " * (MAX_TEXT_LENGTH - 1), "i" + " " * MAX_TEXT_LENGTH, "characters long"),
+        # a call with n arguments makes n + 2 expression nodes, nested only 2 deep
+        (_max_of(MAX_NODES - 2), _max_of(MAX_NODES - 1), f"at most {MAX_NODES} are allowed"),
+        ("-" * (MAX_DEPTH - 1) + "i", "-" * MAX_DEPTH + "i", f"nested more than {MAX_DEPTH} deep"),
+        (str(MAX_INTEGER), str(MAX_INTEGER + 1), "integer literals may be at most"),
+    ],
+)
+def test_bounds(fits, too_big, reason):
+    parse_expression(fits, DEFAULT_NAMES)
+    with pytest.raises(ParseError, match=reason):
+        parse_expression(too_big, DEFAULT_NAMES)
+
+
+def test_parsing_never_evaluates_text(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("user text reached an evaluator")
+
+    for owner, name in [
+        (builtins, "eval"),
+        (builtins, "exec"),
+        (sympy, "sympify"),
+        (sympy, "parse_expr"),
+        (sympy.parsing.sympy_parser, "parse_expr"),
+    ]:
+        monkeypatch.setattr(owner, name, refuse)
+    real_compile = builtins.compile
+
+    # ast.parse itself calls compile, so allow it, but only to build a tree.
+    def tree_only(source, filename, mode, flags=0, *args, **kwargs):
+        assert flags & ast.PyCF_ONLY_AST, "user text was compiled to code"
+        return real_compile(source, filename, mode, flags, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "compile", tree_only)
+    assert parse_expression("floor((i + 2*p - k) / s) + 1", DEFAULT_NAMES) == floor(
+        (i + 2 * p - k) / s
+    ) + 1
+    assert parse_expression("max(i % s, k // 2)", DEFAULT_NAMES) == Max(Mod(i, s), floor(k / 2))
+    assert parse_claim("0 <= x < s", NAMES) == And(Le(0, x), Lt(x, s))
+    with pytest.raises(ParseError, match="unknown function"):
+        parse_expression("__import__('os')", DEFAULT_NAMES)
+
+
+# Random expressions from the grammar, each a (text, evaluate) pair: the text is
+# what a user would write, evaluate computes its value with Python's own ints.
+SYMBOL_NAMES = sorted(DEFAULT_NAMES)
+BINARY = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+DIVISION = {"//": operator.floordiv, "%": operator.mod}
+
+
+def _literal(n):
+    return str(n), lambda env: n
+
+
+def _name(name):
+    return name, lambda env: env[name]
+
+
+def _binary(parts):
+    (left, lvalue), op, (right, rvalue) = parts
+    function = {**BINARY, **DIVISION}[op]
+    return f"({left} {op} {right})", lambda env: function(lvalue(env), rvalue(env))
+
+
+def _negate(part):
+    text, value = part
+    return f"(-{text})", lambda env: -value(env)
+
+
+def _rounded(parts):
+    name, (num, nvalue), (den, dvalue) = parts
+    if name == "floor":
+        return f"floor({num} / {den})", lambda env: nvalue(env) // dvalue(env)
+    return f"{name}({num} / {den})", lambda env: -(-nvalue(env) // dvalue(env))
+
+
+def _extreme(parts):
+    name, args = parts
+    function = {"max": max, "min": min}[name]
+    texts = ", ".join(text for text, _ in args)
+    return f"{name}({texts})", lambda env: function(value(env) for _, value in args)
+
+
+def _mod_call(parts):
+    (left, lvalue), (right, rvalue) = parts
+    return f"mod({left}, {right})", lambda env: lvalue(env) % rvalue(env)
+
+
+def _abs(part):
+    text, value = part
+    return f"abs({text})", lambda env: abs(value(env))
+
+
+# Divisors stay positive for positive symbols, as sympy's and Python's floor
+# division agree there without any sign convention to argue about.
+divisors = st.recursive(
+    st.one_of(st.integers(1, 9).map(_literal), st.sampled_from(SYMBOL_NAMES).map(_name)),
+    lambda children: st.one_of(
+        st.tuples(children, st.sampled_from(["+", "*"]), children).map(_binary),
+        st.tuples(st.sampled_from(["max", "min"]), st.lists(children, min_size=2, max_size=3)).map(
+            _extreme
+        ),
+    ),
+    max_leaves=3,
+)
+expressions = st.recursive(
+    st.one_of(st.integers(0, 50).map(_literal), st.sampled_from(SYMBOL_NAMES).map(_name)),
+    lambda children: st.one_of(
+        st.tuples(children, st.sampled_from(sorted(BINARY)), children).map(_binary),
+        st.tuples(children, st.sampled_from(sorted(DIVISION)), divisors).map(_binary),
+        children.map(_negate),
+        st.tuples(st.sampled_from(["floor", "ceil", "ceiling"]), children, divisors).map(_rounded),
+        st.tuples(st.sampled_from(["max", "min"]), st.lists(children, min_size=2, max_size=3)).map(
+            _extreme
+        ),
+        st.tuples(children, divisors).map(_mod_call),
+        children.map(_abs),
+    ),
+    max_leaves=8,
+)
+environments = st.fixed_dictionaries({name: st.integers(1, 40) for name in SYMBOL_NAMES})
+
+
+@settings(max_examples=150, deadline=None)
+@given(expression=expressions, env=environments)
+def test_parsed_expression_evaluates_like_python(expression, env):
+    text, evaluate = expression
+    parsed = parse_expression(text, DEFAULT_NAMES)
+    substituted = parsed.subs({DEFAULT_NAMES[name]: value for name, value in env.items()})
+    assert int(substituted) == evaluate(env), text
