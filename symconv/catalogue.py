@@ -32,14 +32,11 @@ from .symbols import a, d, i, i_prime, k, n, o, o_prime, p, s
 _CONV = "convolution"
 
 
-def _equivalent(padding, a_value=0) -> Equivalent:
-    return Equivalent(
-        kernel_size=k,
-        stride=1,
-        padding=padding,
-        stretched_input=i_prime + (s - 1) * (i_prime - 1),
-        a=a_value,
-    )
+def _transposed(number, title, section, conditions, rhs, p_prime, a_value=0, **extra) -> Relationship:
+    equivalent = Equivalent(
+        kernel_size=k, stride=1, dilation=1, zeros_between=s - 1, padding=(p_prime, p_prime), a=a_value,
+        input_size=i_prime, stretched_input=i_prime + (s - 1) * (i_prime - 1), output_size=rhs)
+    return Relationship(number, title, section, "transposed", conditions, Eq(o_prime, rhs), equivalent, **extra)
 
 
 @lru_cache(maxsize=1)
@@ -67,28 +64,27 @@ def _catalogue() -> dict[int, Relationship]:
         Relationship(7, "Pooling", "3", "pooling",
                      (Eq(p, 0), Eq(d, 1)), Eq(o, floor((i - k) / s) + 1),
                      example=dict(i=5, k=3, s=1, p=0), figure="1.6"),
-        Relationship(8, "No zero padding, unit strides, transposed", "4.3", "transposed",
-                     (Eq(s, 1), Eq(p, 0), Eq(d, 1)), Eq(o_prime, i_prime + (k - 1)),
-                     _equivalent(k - 1), example=dict(i=4, k=3, s=1, p=0), figure="4.1"),
-        Relationship(9, "Zero padding, unit strides, transposed", "4.4", "transposed",
-                     unit, Eq(o_prime, i_prime + (k - 1) - 2 * p),
-                     _equivalent(k - p - 1), example=dict(i=5, k=4, s=1, p=2), figure="4.2"),
-        Relationship(10, "Half (same) padding, transposed", "4.4.1", "transposed",
-                     (Eq(k, 2 * n + 1), Eq(s, 1), Eq(p, n), Eq(d, 1)), Eq(o_prime, i_prime),
-                     _equivalent(p), example=dict(i=5, k=3, s=1, p=1), figure="4.3"),
-        Relationship(11, "Full padding, transposed", "4.4.2", "transposed",
-                     (Eq(p, k - 1), Eq(s, 1), Eq(d, 1)), Eq(o_prime, i_prime - (k - 1)),
-                     _equivalent(0), example=dict(i=5, k=3, s=1, p=2), figure="4.4"),
-        Relationship(12, "No zero padding, non-unit strides, transposed", "4.5", "transposed",
-                     (Eq(p, 0), Eq(Mod(i - k, s), 0), Eq(d, 1)), Eq(o_prime, s * (i_prime - 1) + k),
-                     _equivalent(k - 1), example=dict(i=5, k=3, s=2, p=0), figure="4.5"),
-        Relationship(13, "Zero padding, non-unit strides, transposed", "4.6", "transposed",
-                     (Eq(Mod(i + 2 * p - k, s), 0), Eq(d, 1)), Eq(o_prime, s * (i_prime - 1) + k - 2 * p),
-                     _equivalent(k - p - 1), example=dict(i=5, k=3, s=2, p=1), figure="4.6"),
-        Relationship(14, "Zero padding, non-unit strides, transposed (any input size)", "4.6", "transposed",
-                     (Eq(d, 1),), Eq(o_prime, s * (i_prime - 1) + a + k - 2 * p),
-                     _equivalent(k - p - 1, Mod(i + 2 * p - k, s)),
-                     example=dict(i=6, k=3, s=2, p=1), figure="4.7"),
+        _transposed(8, "No zero padding, unit strides, transposed", "4.3",
+                    (Eq(s, 1), Eq(p, 0), Eq(d, 1)), i_prime + (k - 1), k - 1,
+                    example=dict(i=4, k=3, s=1, p=0), figure="4.1"),
+        _transposed(9, "Zero padding, unit strides, transposed", "4.4",
+                    unit, i_prime + (k - 1) - 2 * p, k - p - 1,
+                    example=dict(i=5, k=4, s=1, p=2), figure="4.2"),
+        _transposed(10, "Half (same) padding, transposed", "4.4.1",
+                    (Eq(k, 2 * n + 1), Eq(s, 1), Eq(p, n), Eq(d, 1)), i_prime, p,
+                    example=dict(i=5, k=3, s=1, p=1), figure="4.3"),
+        _transposed(11, "Full padding, transposed", "4.4.2",
+                    (Eq(p, k - 1), Eq(s, 1), Eq(d, 1)), i_prime - (k - 1), 0,
+                    example=dict(i=5, k=3, s=1, p=2), figure="4.4"),
+        _transposed(12, "No zero padding, non-unit strides, transposed", "4.5",
+                    (Eq(p, 0), Eq(Mod(i - k, s), 0), Eq(d, 1)), s * (i_prime - 1) + k, k - 1,
+                    example=dict(i=5, k=3, s=2, p=0), figure="4.5"),
+        _transposed(13, "Zero padding, non-unit strides, transposed", "4.6",
+                    (Eq(Mod(i + 2 * p - k, s), 0), Eq(d, 1)), s * (i_prime - 1) + k - 2 * p, k - p - 1,
+                    example=dict(i=5, k=3, s=2, p=1), figure="4.6"),
+        _transposed(14, "Zero padding, non-unit strides, transposed (any input size)", "4.6",
+                    (Eq(d, 1),), s * (i_prime - 1) + a + k - 2 * p, k - p - 1, Mod(i + 2 * p - k, s),
+                    example=dict(i=6, k=3, s=2, p=1), figure="4.7"),
         Relationship(15, "Dilated convolution", "5.1", _CONV,
                      (), Eq(o, floor((i + 2 * p - k - (k - 1) * (d - 1)) / s) + 1),
                      example=dict(i=7, k=3, s=1, p=0, d=2), figure="5.1"),

@@ -24,7 +24,9 @@ class _UsageError(Exception):
     pass
 
 
-def _int(name: str, text: str) -> int:
+def _int(name: str, text: Optional[str]) -> int:
+    if text is None:
+        raise ParameterError(name, None, f"{name} is required here (--{name.replace('_', '-')})")
     try:
         return int(text)
     except ValueError:
@@ -76,10 +78,10 @@ def _cmd_show(args: argparse.Namespace) -> int:
              f"  valid where a kernel position fits: {text(r.domain)}"]
     if r.equivalent is not None:
         eq = r.equivalent
-        data["equivalent"] = {"k'": text(eq.kernel_size), "s'": text(eq.stride), "p'": text(eq.padding),
+        data["equivalent"] = {"k'": text(eq.kernel_size), "s'": text(eq.stride), "p'": text(eq.p_prime),
                               "ĩ'": text(eq.stretched_input), "a": text(eq.a)}
         lines += ["  equivalent direct convolution (kernel flipped):",
-                  f"    k' = {text(eq.kernel_size)}, s' = {text(eq.stride)}, p' = {text(eq.padding)}"
+                  f"    k' = {text(eq.kernel_size)}, s' = {text(eq.stride)}, p' = {text(eq.p_prime)}"
                   f" before and p' + a after, a = {text(eq.a)}",
                   f"    on the stretched input ĩ' = {text(eq.stretched_input)}"
                   " (s - 1 zeros between the units of i')"]
@@ -145,6 +147,98 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 1 if report.failures else 0
 
 
+def _value(value: Any) -> Any:
+    """An int stays an int; an expression becomes guide-style text."""
+    from .printing import text
+
+    return value if isinstance(value, int) else text(value)
+
+
+def _conv_args(args: argparse.Namespace) -> dict[str, Any]:
+    return dict(kernel_size=_int("kernel_size", args.kernel_size), stride=_int("stride", args.stride),
+                padding=_padding(args.padding), dilation=_int("dilation", args.dilation))
+
+
+def _cmd_transpose(args: argparse.Namespace) -> int:
+    from .queries import transpose
+
+    size = None if args.input_size is None else _int("input_size", args.input_size)
+    eq = transpose(input_size=size, **_conv_args(args))
+    data = {"kernel_size": eq.kernel_size, "stride": eq.stride, "dilation": eq.dilation,
+            "zeros_between": eq.zeros_between, "padding": [_value(v) for v in eq.padding],
+            "a": _value(eq.a), "input_size": _value(eq.input_size), "output_size": _value(eq.output_size)}
+    before, after = (_value(v) for v in eq.padding)
+    crop = [f"crops {-v} {side}" for v, side in ((eq.padding[0], "before"), (eq.padding[1], "after"))
+            if isinstance(v, int) and v < 0]
+    lines = [
+        "The transposed convolution equals this direct convolution (kernel flipped):",
+        f"  kernel_size k' = {eq.kernel_size}, stride s' = {eq.stride}, dilation d' = {eq.dilation}",
+        f"  {_value(eq.zeros_between)} zeros between the input units (the stretched input ĩ' = {_value(eq.stretched_input)})",
+        f"  padding {before} before, {after} + a after" + (f" ({', '.join(crop)}: negative padding crops)" if crop else ""),
+        f"  a = {_value(eq.a)}   (the output_padding that recovers the input size)",
+        f"  input i' = {_value(eq.input_size)}, output o' = {_value(eq.output_size)}",
+    ]
+    _emit(args, data, "\n".join(lines))
+    return 0
+
+
+def _cmd_prove(args: argparse.Namespace) -> int:
+    from .printing import text
+    from .prove import prove_all
+
+    proofs = prove_all(args.names or None)
+    data = {"proofs": [{"name": p.name, "title": p.theorem.title, "status": p.status, "steps": len(p.steps),
+                        "cases": p.cases, "counterexample": p.counterexample} for p in proofs],
+            "unproved": sum(p.status == "unproved" for p in proofs),
+            "disproved": sum(p.status == "disproved" for p in proofs)}
+    lines = []
+    for proof in proofs:
+        lines.append(f"{proof.name}: {proof.status} ({proof.cases} cases also checked against the oracle)"
+                     f" - {proof.theorem.title}")
+        lines += [f"    {text(step.statement)}    [{step.justification}]" for step in proof.steps]
+        if proof.counterexample:
+            lines.append("    smallest counterexample: " + ", ".join(f"{k}={v}" for k, v in proof.counterexample.items()))
+    lines.append(f"{len(proofs)} theorems: {len(proofs) - data['unproved'] - data['disproved']} proved, "
+                 f"{data['unproved']} unproved, {data['disproved']} disproved")
+    _emit(args, data, "\n".join(lines))
+    return 1 if data["disproved"] or data["unproved"] else 0
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from . import queries
+
+    if args.question == "inputs":
+        if args.output_size is None:
+            raise ParameterError("output_size", None, "solve inputs needs -o/--output-size")
+        sizes = queries.input_sizes(_int("output_size", args.output_size), **_conv_args(args))
+        data = {"input_sizes": list(sizes)}
+        text = (f"input sizes giving output_size {args.output_size}: {', '.join(map(str, sizes))}"
+                if sizes else f"no input size gives output_size {args.output_size}")
+    elif args.question == "padding":
+        target: Any = "same" if args.same else "ceil" if args.ceil else (
+            None if args.output_size is None else _int("output_size", args.output_size))
+        if target is None:
+            raise ParameterError("output_size", None, "solve padding needs -o/--output-size, --same or --ceil")
+        conv = _conv_args(args)
+        found = queries.paddings(_int("input_size", args.input_size), conv["kernel_size"], conv["stride"],
+                                 conv["dilation"], output_size=target)
+        data = {"output_size": found.output_size, "total_min": found.total_min, "total_max": found.total_max,
+                "symmetric": list(found.symmetric), "smallest": None if found.smallest is None else list(found.smallest),
+                "exists": found.exists, "reason": found.reason}
+        text = (f"output_size {found.output_size}: {found.reason}" + (
+            f"; symmetric p in {list(found.symmetric)}" if found.symmetric else "") + (
+            f"; smallest (before, after) = {found.smallest}" if found.smallest else ""))
+    else:
+        conv = _conv_args(args)
+        answer = queries.output_padding(_int("input_size", args.input_size), **conv)
+        data = {"output_padding": answer.output_padding, "transposed_input_size": answer.transposed_input_size,
+                "input_size": answer.input_size, "allowed": answer.allowed}
+        text = (f"i = {answer.input_size} -> i' = {answer.transposed_input_size}; "
+                f"output_padding = {answer.output_padding} gives back {answer.input_size} ({answer.allowed})")
+    _emit(args, data, text)
+    return 0 if data.get("exists", True) is not False else 1
+
+
 # --- the parser -----------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
@@ -171,6 +265,28 @@ def _parser() -> argparse.ArgumentParser:
     shape.add_argument("-d", "--dilation", default="1")
     shape.add_argument("--output-padding", default="0")
     shape.add_argument("--ceil-mode", action="store_true")
+
+    def conv_options(p: argparse.ArgumentParser, kernel_required: bool = True) -> None:
+        p.add_argument("-k", "--kernel-size", required=kernel_required)
+        p.add_argument("-s", "--stride", default="1")
+        p.add_argument("-p", "--padding", default="0", help="P or BEFORE,AFTER")
+        p.add_argument("-d", "--dilation", default="1")
+
+    transpose = command("transpose", _cmd_transpose,
+                        "the direct convolution equivalent to a convolution's transpose")
+    conv_options(transpose)
+    transpose.add_argument("-i", "--input-size", default=None, help="the direct convolution's input size (fixes a)")
+
+    prove = command("prove", _cmd_prove, "prove the theorems for all integers (and check them against the oracle)")
+    prove.add_argument("names", nargs="*", help="theorem names (default: all)")
+
+    solve = command("solve", _cmd_solve, "inverse queries: input sizes, paddings, output_padding")
+    solve.add_argument("question", choices=["inputs", "padding", "output-padding"])
+    conv_options(solve)
+    solve.add_argument("-i", "--input-size", default=None)
+    solve.add_argument("-o", "--output-size", default=None)
+    solve.add_argument("--same", action="store_true", help="padding: o = i")
+    solve.add_argument("--ceil", action="store_true", help="padding: o = ceil(i / s), like SAME")
 
     verify = command("verify", _cmd_verify, "check every relationship against the brute-force oracle")
     verify.add_argument("--bound", default="16", help="largest input size i (default 16)")

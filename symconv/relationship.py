@@ -25,16 +25,26 @@ Kind = Literal["convolution", "pooling", "transposed"]
 class Equivalent:
     """The direct convolution equivalent to a transposed one (the guide's k', s', p', ĩ', a).
 
-    It runs on the stretched input ``ĩ'`` (``s - 1`` zeros between the units of
-    an input of size ``i'``), pads ``p'`` before and ``p' + a`` after, uses the
-    kernel flipped, and has stride ``s'``.
+    It runs on the stretched input (``zeros_between = s - 1`` zeros between
+    the units of an input of size ``i'``), pads ``padding[0]`` before and
+    ``padding[1] + a`` after (a negative padding crops), uses the kernel
+    flipped, and has stride ``s' = 1``. Its output has size ``output_size``.
     """
 
     kernel_size: Expr
     stride: Expr
-    padding: Expr
-    stretched_input: Expr
+    dilation: Expr
+    zeros_between: Expr
+    padding: tuple[Expr, Expr]
     a: Expr
+    input_size: Expr
+    stretched_input: Expr
+    output_size: Expr
+
+    @property
+    def p_prime(self) -> Expr:
+        """The guide's ``p'``: the padding before."""
+        return self.padding[0]
 
 
 @dataclass(frozen=True)

@@ -143,8 +143,9 @@ def _transposed_checker(rel: Relationship) -> Callable[[tuple], Optional[Counter
     inputs = (*_BASE, S.i_prime)
     a_of = compile_expr(eq.a, inputs)
     size_of = compile_expr(rel.rhs, (*inputs, S.a))
-    kernel_of, stride_of, padding_of, stretched_of = (
-        compile_expr(value, inputs) for value in (eq.kernel_size, eq.stride, eq.padding, eq.stretched_input))
+    kernel_of, stride_of, before_of, after_of, stretched_of = (
+        compile_expr(value, inputs)
+        for value in (eq.kernel_size, eq.stride, *eq.padding, eq.stretched_input))
 
     def check(case: tuple) -> Optional[Counterexample]:
         i, k, s, p, d = case
@@ -159,9 +160,8 @@ def _transposed_checker(rel: Relationship) -> Callable[[tuple], Optional[Counter
         stretched = stretched_of(*values)
         if stretched != oracle.stretched_length(i_prime, s - 1):
             return Counterexample(named, "ĩ'", oracle.stretched_length(i_prime, s - 1), stretched)
-        before = padding_of(*values)
         equivalent = oracle.connectivity(
-            i_prime, kernel_of(*values), stride_of(*values), (before, before + extra), d,
+            i_prime, kernel_of(*values), stride_of(*values), (before_of(*values), after_of(*values) + extra), d,
             zeros_between=s - 1, flip=True)
         if equivalent.shape != direct.T.shape or not np.array_equal(equivalent, direct.T):
             return Counterexample(named, "connectivity", "Cᵀ", "a different matrix")

@@ -32,7 +32,7 @@ def test_special_case_follows_from_general(number):
 @pytest.mark.parametrize("number", range(8, 15))
 def test_equivalent_convolution_follows_from_general(number):
     rel, top = relationship(number), general("transposed")
-    for field in ("kernel_size", "stride", "padding", "stretched_input", "a"):
+    for field in ("kernel_size", "stride", "p_prime", "stretched_input", "a"):
         assert _same(rel.specialise(getattr(top.equivalent, field)),
                      rel.specialise(getattr(rel.equivalent, field))), field
 
