@@ -163,12 +163,7 @@ class _Prover:
             atom = next((a for a in _atoms(goal, facts) if not _atoms_inside(a)), None)
             if atom is None:
                 return goal, facts, constraints
-            if isinstance(atom, Mod):
-                numerator, modulus = atom.args
-            else:
-                numerator, modulus = sympy.fraction(sympy.together(atom.args[0]))
-                if isinstance(atom, sympy.ceiling):
-                    numerator = -numerator
+            numerator, modulus = _division(atom)
             if not (modulus.is_integer and modulus.is_positive and numerator.is_integer):
                 raise _Unproved(f"cannot apply the division algorithm to {atom}")
             whole, rest = _split(numerator, modulus)
@@ -220,16 +215,22 @@ class _Prover:
         return goal, facts, pending
 
     def decide(self, goal, facts, constraints, depth=0) -> None:
-        goal, facts, constraints = self.eliminate(goal, facts, constraints)
-        goal, facts, constraints = self.resolve(goal, facts, constraints)
-        if _atoms(goal, facts):
-            return self.decide(goal, facts, constraints, depth)
-        split = next(iter(sorted(goal.atoms(Max, Min, sympy.Abs), key=sympy.count_ops)), None)
-        if split is not None and depth < 6:
+        while True:
+            goal, facts, constraints = self.eliminate(goal, facts, constraints)
+            goal, facts, constraints = self.resolve(goal, facts, constraints)
+            if not any(not _atoms_inside(atom) for atom in _atoms(goal, facts)):
+                break
+        splits = set().union(*(item.atoms(Max, Min, sympy.Abs) for item in (goal, *facts)))
+        if splits and depth < 6:
+            split = min(splits, key=sympy.count_ops)
             for condition, value in _cases(split):
+                condition = type(condition)(sympy.expand(condition.lhs - condition.rhs), 0)
                 self.note(condition, f"case {_show(condition)}")
-                self.decide(goal.xreplace({split: value}), facts + [condition], constraints, depth + 1)
+                self.decide(goal.xreplace({split: value}), [f.xreplace({split: value}) for f in facts] + [condition],
+                            constraints, depth + 1)
             return
+        if _atoms(goal, facts):
+            raise _Unproved(f"the division algorithm does not apply to {_show(_atoms(goal, facts)[0])}")
         for fact, (rest, modulus, q, r) in ((Eq(c, m * qq + rr), (c, m, qq, rr)) for c, m, qq, rr in constraints):
             facts = facts + [fact]
         if not _holds(goal, _nonneg_facts(facts)):
@@ -248,23 +249,24 @@ def _atoms_inside(atom) -> bool:
     return any(arg.has(floor, sympy.ceiling, Mod, Max, Min, sympy.Abs) for arg in atom.args)
 
 
-def _same_division(atom, rest, modulus) -> bool:
+def _division(atom) -> tuple[sympy.Expr, sympy.Expr]:
+    """``(E, m)`` for ``E mod m``, ``⌊E/m⌋``, and ``⌈-E/m⌉`` (which is ``-⌊E/m⌋``)."""
     if isinstance(atom, Mod):
-        numerator, m = atom.args
-    else:
-        numerator, m = sympy.fraction(sympy.together(atom.args[0]))
-        if isinstance(atom, sympy.ceiling):
-            numerator = -numerator
+        return atom.args
+    numerator, modulus = sympy.fraction(sympy.together(atom.args[0]))
+    return (-numerator if isinstance(atom, sympy.ceiling) else numerator), modulus
+
+
+def _same_division(atom, rest, modulus) -> bool:
+    numerator, m = _division(atom)
     return m == modulus and sympy.expand(_split(numerator, m)[1] - rest) == 0
 
 
 def _value_for(atom, rest, modulus, q, r):
     if isinstance(atom, Mod):
         return r
-    numerator = sympy.fraction(sympy.together(atom.args[0]))[0]
-    if isinstance(atom, sympy.ceiling):
-        return -(_split(-numerator, modulus)[0] + q)
-    return _split(numerator, modulus)[0] + q
+    whole = _split(_division(atom)[0], modulus)[0] + q
+    return -whole if isinstance(atom, sympy.ceiling) else whole
 
 
 def _free_variable(rest, constraints, q, r):
