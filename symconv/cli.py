@@ -239,6 +239,23 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     return 0 if data.get("exists", True) is not False else 1
 
 
+def _cmd_render(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .document import build_document
+    from .render import planned_files, write_files
+
+    formats = ["latex", "markdown"] if args.format == "all" else [args.format]
+    template_dir = None if args.template_dir is None else Path(args.template_dir)
+    document = build_document()
+    written = write_files(planned_files(document, formats, template_dir), Path(args.output))
+    data = {"output": args.output, "written": [str(path) for path in written],
+            "cases": document.cases, "failures": document.failures}
+    _emit(args, data, f"wrote {len(written)} files to {args.output}/ "
+                      f"({document.cases} cases verified, {document.failures} failures)")
+    return 1 if document.failures else 0
+
+
 # --- the parser -----------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
@@ -287,6 +304,11 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("-o", "--output-size", default=None)
     solve.add_argument("--same", action="store_true", help="padding: o = i")
     solve.add_argument("--ceil", action="store_true", help="padding: o = ceil(i / s), like SAME")
+
+    render = command("render", _cmd_render, "write the derivation documents: LaTeX, Markdown and SVG figures")
+    render.add_argument("--format", choices=["latex", "markdown", "all"], default="all")
+    render.add_argument("--output", default="derivations", help="directory (default: derivations)")
+    render.add_argument("--template-dir", default=None, help="your templates, searched before symconv's")
 
     verify = command("verify", _cmd_verify, "check every relationship against the brute-force oracle")
     verify.add_argument("--bound", default="16", help="largest input size i (default 16)")

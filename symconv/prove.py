@@ -182,6 +182,12 @@ class _Prover:
             self.note(Tuple(Eq(rest, modulus * q + r), Le(0, r, evaluate=False), Le(r, modulus - 1)),
                       f"division algorithm for {_show(atom)}")
             self.note(goal, "floor and mod replaced by quotient and remainder")
+            pinned = {f.lhs: f.rhs for f in facts if isinstance(f, Eq) and f.lhs in (q, r)}
+            if pinned:  # a hypothesis such as (i + 2p - k) mod s = 0 fixes the remainder
+                goal = goal.xreplace(pinned)
+                facts = [f.xreplace(pinned) for f in facts]
+                constraints = [(c, m, qq, rr) if rr != r else (c, m, qq, pinned.get(r, r)) for c, m, qq, rr in constraints]
+                self.note(goal, f"by hypothesis {', '.join(f'{_show(k)} = {_show(v)}' for k, v in pinned.items())}")
 
     # step 3: resolve E = m q + r
     def resolve(self, goal, facts, constraints):
@@ -222,7 +228,7 @@ class _Prover:
                 break
         splits = set().union(*(item.atoms(Max, Min, sympy.Abs) for item in (goal, *facts)))
         if splits and depth < 6:
-            split = min(splits, key=sympy.count_ops)
+            split = min(splits, key=_order)
             for condition, value in _cases(split):
                 condition = type(condition)(sympy.expand(condition.lhs - condition.rhs), 0)
                 self.note(condition, f"case {_show(condition)}")
@@ -242,7 +248,12 @@ def _atoms(goal, facts) -> list:
     found = set()
     for item in (goal, *facts):
         found |= item.atoms(floor, sympy.ceiling, Mod)
-    return sorted(found, key=sympy.count_ops)
+    return sorted(found, key=_order)
+
+
+def _order(expr):
+    """Smallest first, then sympy's canonical order: never the hash-seeded order of a set."""
+    return sympy.count_ops(expr), sympy.default_sort_key(expr)
 
 
 def _atoms_inside(atom) -> bool:

@@ -97,6 +97,16 @@ class Relationship:
                 result = result.xreplace({target: predicate.rhs})
         return result
 
+    def _repr_latex_(self) -> str:
+        from .printing import latex
+
+        return f"$\\displaystyle {latex(self.equation)}$"
+
+    def _repr_markdown_(self) -> str:
+        from .render import relationship_markdown
+
+        return relationship_markdown(self)
+
     def holds_at(self, values: Mapping[sympy.Symbol, int]) -> bool:
         """Whether a numeric case satisfies every condition (used to enumerate)."""
         return all(bool(c.subs(values)) for c in self.conditions)

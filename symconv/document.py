@@ -1,0 +1,91 @@
+"""What the derivation documents say, assembled from the engine.
+
+Everything a document shows is computed here: derivations, proofs,
+verification counts, worked examples and figures. The render stage only
+formats this data; it never solves anything.
+
+>>> doc = build_document(Box(input_size=6, kernel_size=3, stride=2, dilation=2))
+>>> len(doc.sections), doc.sections[13].example.transposed.a
+(15, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+from . import figures
+from .catalogue import relationships
+from .derive import Derivation, output_size, specialise, transposed
+from .prove import Proof, prove, theorems
+from .queries import transpose
+from .relationship import Equivalent, Relationship
+from .shapes import conv_output_size, pool_output_size
+from .verify import Box, Check, check_kronecker, check_relationship
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example: the guide's figure values and what the engine computes for them."""
+
+    values: Mapping[str, int]
+    output_size: int
+    transposed: Optional[Equivalent]
+
+
+@dataclass(frozen=True)
+class Section:
+    relationship: Relationship
+    derivation: Derivation
+    proof: Proof
+    check: Check
+    example: Example
+    figure: figures.Figure
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    box: Box
+    general: tuple[Derivation, ...]
+    sections: tuple[Section, ...]
+    theorems: tuple[Proof, ...]
+    kronecker: Check
+    schemes: tuple[Any, ...] = ()
+
+    @property
+    def cases(self) -> int:
+        return sum(section.check.cases for section in self.sections) + self.kronecker.cases
+
+    @property
+    def failures(self) -> int:
+        return sum(section.check.failures for section in self.sections) + self.kronecker.failures
+
+
+def _example(rel: Relationship) -> tuple[Example, figures.Figure]:
+    values = dict(rel.example)
+    i, k, s, p, d = (values.get(name, default) for name, default in
+                     (("i", 0), ("k", 0), ("s", 1), ("p", 0), ("d", 1)))
+    if rel.kind == "pooling":
+        size = pool_output_size(i, k, s, p, d)
+    else:
+        size = conv_output_size(i, k, s, p, d)
+    if rel.kind == "transposed":
+        return (Example(values, size, transpose(k, s, p, d, input_size=i)),
+                figures.transposed_figure(i, k, s, p, d))
+    return Example(values, size, None), figures.convolution_figure(i, k, s, p, d)
+
+
+def build_document(box: Box = Box(), schemes: tuple[Any, ...] = ()) -> Document:
+    """Assemble every derivation, proof, check and example."""
+    known = theorems()
+    sections = []
+    for number, rel in relationships().items():
+        example, figure = _example(rel)
+        sections.append(Section(rel, specialise(number), prove(known[f"relationship-{number}"]),
+                                check_relationship(rel, box), example, figure))
+    general_proofs = tuple(prove(t) for name, t in known.items() if not name.startswith("relationship-"))
+    return Document(
+        title="Convolution arithmetic, derived, proved and verified",
+        box=box, general=(output_size(), transposed()), sections=tuple(sections),
+        theorems=general_proofs, kronecker=check_kronecker(box), schemes=schemes)
