@@ -1,10 +1,11 @@
 """symconv: convolution arithmetic, derived, proved and verified.
 
 The pipeline, one module a stage: ``symbols`` (the guide's letters) →
-``catalogue`` (Relationships 1–15) → ``derive`` (solve the constraints) →
-``prove`` / ``verify`` (symbolic proofs; exhaustive checks against ``oracle``)
-→ ``render`` (jinja2 documents) → ``cli``. ``shapes`` holds the output-size
-formulas for everyday use.
+``catalogue`` (Relationships 1–15, on the ``model``) → ``derive`` (solve the
+constraints) → ``proofs`` / ``verification`` (symbolic proofs; exhaustive
+checks against ``oracle``) → ``document`` / ``render`` (jinja2) → ``cli``.
+``shapes`` holds the output-size formulas for everyday use, ``queries`` the
+inverse questions.
 
 Names are loaded on first use, so ``symconv shape`` answers without building
 any sympy expression.
@@ -28,12 +29,19 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "symbols": ("symconv.symbols", None),
-    "Relationship": ("symconv.relationship", "Relationship"),
-    "Equivalent": ("symconv.relationship", "Equivalent"),
+    "Relationship": ("symconv.model", "Relationship"),
+    "Equivalent": ("symconv.model", "Equivalent"),
     "relationship": ("symconv.catalogue", "relationship"),
     "relationships": ("symconv.catalogue", "relationships"),
-    "verify": ("symconv.verify", "verify"),
-    "Box": ("symconv.verify", "Box"),
+    "verify": ("symconv.verification", "verify"),
+    "Box": ("symconv.verification", "Box"),
+    "prove": ("symconv.proofs", "prove"),
+    "theorem": ("symconv.proofs", "theorem"),
+    "Theorem": ("symconv.proofs", "Theorem"),
+    "transpose": ("symconv.queries", "transpose"),
+    "input_sizes": ("symconv.queries", "input_sizes"),
+    "paddings": ("symconv.queries", "paddings"),
+    "output_padding": ("symconv.queries", "output_padding"),
     **{name: ("symconv.symbols", name) for name in (
         "i", "k", "s", "d", "o", "p", "p_l", "p_r", "a", "n",
         "i_prime", "o_prime", "k_prime", "s_prime", "d_prime", "p_prime", "i_tilde")},
@@ -41,10 +49,10 @@ _LAZY = {
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from .catalogue import relationship, relationships
-    from .relationship import Equivalent, Relationship
+    from .model import Equivalent, Relationship
     from .symbols import (a, d, d_prime, i, i_prime, i_tilde, k, k_prime, n, o,
                           o_prime, p, p_l, p_prime, p_r, s, s_prime)
-    from .verify import Box, verify
+    from .verification import Box, verify
 
 
 def __getattr__(name: str) -> Any:

@@ -26,7 +26,7 @@ from typing import Mapping
 from sympy import Eq, Mod, floor
 
 from .errors import ParameterError
-from .relationship import Equivalent, Relationship
+from .model import Equivalent, Relationship
 from .symbols import a, d, i, i_prime, k, n, o, o_prime, p, s
 
 _CONV = "convolution"

@@ -107,9 +107,8 @@ def _cmd_shape(args: argparse.Namespace) -> int:
     elif args.operation == "conv":
         size = shapes.conv_output_size(stride=1 if stride is None else stride, **params)
     else:
-        size = shapes.transposed_output_size(
-            stride=1 if stride is None else stride,
-            output_padding=_int("output_padding", args.output_padding), **params)
+        params["output_padding"] = _int("output_padding", args.output_padding)
+        size = shapes.transposed_output_size(stride=1 if stride is None else stride, **params)
     shown = ", ".join(f"{key}={value}" for key, value in {**params, "stride": stride}.items()
                       if value is not None)
     _emit(args, {"output_size": size}, f"{args.operation}({shown}) -> output_size = {size}")
@@ -117,7 +116,7 @@ def _cmd_shape(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .verify import Box, verify
+    from .verification import Box, verify
 
     box = Box(input_size=_int("bound", args.bound), kernel_size=_int("max_kernel_size", args.max_kernel_size),
               stride=_int("max_stride", args.max_stride), dilation=_int("max_dilation", args.max_dilation))
@@ -184,7 +183,7 @@ def _cmd_transpose(args: argparse.Namespace) -> int:
 
 def _cmd_prove(args: argparse.Namespace) -> int:
     from .printing import text
-    from .prove import prove_all
+    from .proofs import prove_all
 
     proofs = prove_all(args.names or None)
     data = {"proofs": [{"name": p.name, "title": p.theorem.title, "status": p.status, "steps": len(p.steps),
@@ -198,7 +197,7 @@ def _cmd_prove(args: argparse.Namespace) -> int:
         lines += [f"    {text(step.statement)}    [{step.justification}]" for step in proof.steps]
         if proof.counterexample:
             lines.append("    smallest counterexample: " + ", ".join(f"{k}={v}" for k, v in proof.counterexample.items()))
-    lines.append(f"{len(proofs)} theorems: {len(proofs) - data['unproved'] - data['disproved']} proved, "
+    lines.append(f"{len(proofs)} theorem{'s' * (len(proofs) != 1)}: {len(proofs) - data['unproved'] - data['disproved']} proved, "
                  f"{data['unproved']} unproved, {data['disproved']} disproved")
     _emit(args, data, "\n".join(lines))
     return 1 if data["disproved"] or data["unproved"] else 0
@@ -332,6 +331,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("symconv: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`symconv list | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as error:  # a bug: still one line, unless asked for the traceback
         if os.environ.get("SYMCONV_DEBUG"):
             raise

@@ -32,7 +32,7 @@ from sympy import Eq, Le, Mod, Tuple, floor
 from . import symbols as S
 from .catalogue import relationship
 from .errors import SymconvError
-from .relationship import Equivalent
+from .model import Equivalent
 
 # The division algorithm's quotient and remainder, and an input position.
 q = sympy.Symbol("q", integer=True)

@@ -17,11 +17,11 @@ from typing import Any, Mapping, Optional
 from . import figures
 from .catalogue import relationships
 from .derive import Derivation, output_size, specialise, transposed
-from .prove import Proof, prove, theorems
+from .proofs import Proof, prove, theorems
 from .queries import transpose
-from .relationship import Equivalent, Relationship
+from .model import Equivalent, Relationship
 from .shapes import conv_output_size, pool_output_size
-from .verify import Box, Check, check_kronecker, check_relationship
+from .verification import Box, Check, check_kronecker, check_relationship
 
 
 @dataclass(frozen=True)

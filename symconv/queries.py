@@ -27,7 +27,7 @@ import sympy
 from . import symbols as S
 from . import validation as check
 from .errors import ParameterError
-from .relationship import Equivalent
+from .model import Equivalent
 from .shapes import conv_output_size, output_padding_rule
 
 

@@ -88,3 +88,27 @@ def test_bad_input_is_one_line_exit_2(capsys, argv, message):
     assert code == 2
     assert message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_numeric_shape_does_no_symbolic_work():
+    import subprocess
+    import sys
+
+    probe = ("import sys; from symconv.cli import main; "
+             "main(['shape', 'pool', '-i', '112', '-k', '3', '-s', '2', '-p', '1', '--ceil-mode']); "
+             "print('sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines() == ["pool(input_size=112, kernel_size=3, padding=1, dilation=1, stride=2) -> output_size = 57",
+                                        "False"]
+
+
+def test_python_m_symconv_works():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "symconv", "shape", "conv", "-i", "5", "-k", "3", "--json"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and '"output_size": 3' in run.stdout
+    run = subprocess.run([sys.executable, "-m", "symconv", "shape", "conv", "-i", "5", "-k", "0"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr

@@ -13,7 +13,7 @@ from symconv import ParameterError, oracle, relationship
 from symconv import symbols as S
 from symconv.cli import main
 from symconv.derive import Derivation, Step, derivations, general_output_size, output_size, specialise, transposed
-from symconv.prove import Theorem, prove, prove_all, theorem, theorems
+from symconv.proofs import Theorem, prove, prove_all, theorem, theorems
 from symconv.queries import input_sizes, output_padding, paddings, transpose
 from symconv.shapes import conv_output_size, transposed_output_size
 

@@ -12,7 +12,7 @@ from symconv import OutputError, relationship
 from symconv.cli import main
 from symconv.derive import output_size
 from symconv.document import build_document
-from symconv.prove import prove, theorem
+from symconv.proofs import prove, theorem
 from symconv.render import (MARKER, markdown_escape, planned_files, render_latex, render_markdown, tex_escape,
                             write_files)
 

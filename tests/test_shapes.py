@@ -141,3 +141,15 @@ def test_facade_is_lazy_and_complete():
         assert getattr(symconv, name) is not None
     with pytest.raises(AttributeError):
         symconv.no_such_name
+
+
+def test_public_names_are_not_shadowed_by_submodules():
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(symconv.__path__):
+        if module.name != "__main__":  # importing it runs the CLI
+            importlib.import_module(f"symconv.{module.name}")
+    for name in ("relationship", "verify", "prove", "transpose", "theorem"):
+        assert callable(getattr(symconv, name)) and not isinstance(getattr(symconv, name), type(symconv)), name
+    assert symconv.relationship(1).number == 1

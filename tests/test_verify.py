@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 from sympy import Eq, Mod
 
 from symconv import ParameterError, conv_output_size, oracle, pool_output_size, relationship, transposed_output_size
-from symconv.relationship import Relationship
+from symconv.model import Relationship
 from symconv.symbols import d, i, k, o, p, s
-from symconv.verify import Box, check_kronecker, check_relationship, verify
+from symconv.verification import Box, check_kronecker, check_relationship, verify
 
 
 def test_default_box_reaches_the_required_size():

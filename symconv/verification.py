@@ -34,7 +34,7 @@ from . import symbols as S
 from .catalogue import relationship, relationships
 from .errors import ParameterError
 from .numeric import compile_expr
-from .relationship import Relationship
+from .model import Relationship
 
 _BASE = (S.i, S.k, S.s, S.p, S.d)
 
