@@ -62,6 +62,31 @@ class Document:
         return sum(section.check.failures for section in self.sections) + self.kronecker.failures
 
 
+@dataclass(frozen=True)
+class StackDocument:
+    """A stack's derivation: sizes layer by layer, receptive fields, and which inputs work."""
+
+    spec: str
+    layers: tuple[str, ...]
+    steps: tuple[Any, ...]
+    output_size: Any
+    receptive_fields: tuple[Any, ...]
+    decisions: tuple[tuple[Any, tuple[Any, ...]], ...]
+
+
+def build_stack_document(net) -> StackDocument:
+    """Everything the stack document shows: simplification steps, receptive fields, decisions with their proofs."""
+    from . import stack
+
+    decisions = [stack.valid_input_sizes(net), stack.same_size_inputs(net)]
+    if net.pairs:
+        decisions.append(stack.aligned_inputs(net))
+    return StackDocument(
+        spec=str(net), layers=tuple(str(layer) for layer in net.layers), steps=stack.simplification_steps(net),
+        output_size=stack.output_size(net), receptive_fields=tuple(stack.receptive_fields(net)),
+        decisions=tuple((decision, stack.decision_steps(decision)) for decision in decisions))
+
+
 def _example(rel: Relationship) -> tuple[Example, figures.Figure]:
     values = dict(rel.example)
     i, k, s, p, d = (values.get(name, default) for name, default in

@@ -13,6 +13,9 @@ expression once and returns a closure that computes it with Python ints and
 3
 >>> compile_expr(Mod(i - k, s), (i, k, s))(2, 3, 2)
 1
+>>> from symconv.shapes import pool_output_size
+>>> compile_expr(pool_output_size(i, 2, 2, 1, ceil_mode=True), (i,))(4)
+3
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ def _build(expr: Any, index: dict) -> Evaluator:
     if expr.is_Rational:
         value = Fraction(int(expr.p), int(expr.q))
         return lambda env: value
+    if isinstance(expr, sympy.Piecewise):  # its arguments are (value, condition) pairs
+        pairs = [(_build(e, index), _build(c, index)) for e, c in expr.args]
+        return lambda env: next(value(env) for value, cond in pairs if cond(env))
     parts = [_build(arg, index) for arg in expr.args]
     if expr.is_Add:
         return lambda env: _integral(sum(part(env) for part in parts))
@@ -84,9 +90,6 @@ def _build(expr: Any, index: dict) -> Evaluator:
     if isinstance(expr, sympy.Abs):
         (inner,) = parts
         return lambda env: abs(inner(env))
-    if isinstance(expr, sympy.Piecewise):
-        pairs = [(_build(e, index), _build(c, index)) for e, c in expr.args]
-        return lambda env: next(value(env) for value, cond in pairs if cond(env))
     relations = {
         sympy.Eq: operator.eq, sympy.Ne: operator.ne, sympy.Lt: operator.lt,
         sympy.Le: operator.le, sympy.Gt: operator.gt, sympy.Ge: operator.ge,

@@ -105,6 +105,7 @@ def _environment(kind: str, template_dir: Optional[Path]) -> jinja2.Environment:
         env.filters["math"] = lambda expr: Markup(latex(expr))
     env.filters["statements"] = _statements
     env.filters["text"] = text
+    env.globals["zip"] = zip
     env.globals["marker"] = MARKER
     return env
 
@@ -120,6 +121,16 @@ def render_markdown(document, only: Optional[int] = None, template_dir: Optional
     """The whole document (or one relationship's part) as Markdown, with SVG figures by reference."""
     return _environment("markdown", template_dir).get_template("document.md.j2").render(
         doc=document, sections=_pick(document, only), only=only, figure_dir=figure_dir)
+
+
+def render_stack_latex(document, template_dir: Optional[Path] = None) -> str:
+    """A stack's derivation document as standalone LaTeX."""
+    return _environment("latex", template_dir).get_template("stack.tex.j2").render(doc=document)
+
+
+def render_stack_markdown(document, template_dir: Optional[Path] = None) -> str:
+    """A stack's derivation document as Markdown."""
+    return _environment("markdown", template_dir).get_template("stack.md.j2").render(doc=document)
 
 
 def _pick(document, only: Optional[int]):
