@@ -28,7 +28,7 @@ from . import symbols as S
 from . import validation as check
 from .errors import ParameterError
 from .model import Equivalent
-from .shapes import conv_output_size, output_padding_rule
+from .shapes import Int, Padding, conv_output_size, output_padding_rule
 
 
 def _conv_params(kernel_size, stride, padding, dilation):
@@ -42,7 +42,8 @@ def _numeric(*values) -> bool:
     return all(check.known(v) for v in values)
 
 
-def transpose(kernel_size, stride=1, padding=0, dilation=1, input_size=None) -> Equivalent:
+def transpose(kernel_size: Int, stride: Int = 1, padding: Padding = 0, dilation: Int = 1,
+              input_size: Optional[Int] = None) -> Equivalent:
     """The direct convolution equivalent to the transpose of this convolution.
 
     ``input_size`` is the direct convolution's input ``i``; it fixes ``a``.
@@ -79,7 +80,8 @@ def transpose(kernel_size, stride=1, padding=0, dilation=1, input_size=None) -> 
         output_size=value(general.output_size))
 
 
-def input_sizes(output_size, kernel_size, stride=1, padding=0, dilation=1) -> Union[tuple, sympy.Set]:
+def input_sizes(output_size: Int, kernel_size: Int, stride: Int = 1, padding: Padding = 0,
+                dilation: Int = 1) -> Union[tuple[int, ...], sympy.Set]:
     """Every input size whose convolution has ``output_size`` outputs.
 
     With numbers, a tuple of ints (empty when none); with symbols, a sympy set.
@@ -121,7 +123,8 @@ class Paddings:
         return None
 
 
-def paddings(input_size, kernel_size, stride=1, dilation=1, output_size: Any = "same") -> Paddings:
+def paddings(input_size: Int, kernel_size: Int, stride: Int = 1, dilation: Int = 1,
+             output_size: Union[Int, str] = "same") -> Paddings:
     """The paddings that make the output ``output_size``: an int, ``"same"`` (o = i) or ``"ceil"`` (o = ⌈i/s⌉).
 
     >>> paddings(5, kernel_size=3).symmetric
@@ -169,7 +172,8 @@ class OutputPadding:
     allowed: str
 
 
-def output_padding(input_size, kernel_size, stride=1, padding=0, dilation=1) -> OutputPadding:
+def output_padding(input_size: Int, kernel_size: Int, stride: Int = 1, padding: Padding = 0,
+                   dilation: Int = 1) -> OutputPadding:
     """``a = (i + p_l + p_r - d(k - 1) - 1) mod s``: always less than ``s``.
 
     >>> output_padding(89, kernel_size=2, stride=2).output_padding   # 89 -> 44 -> 88 without it

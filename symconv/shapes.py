@@ -23,10 +23,18 @@ floor(i/2 - 1/2) + 1
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
 
 from . import validation as check
 from .errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sympy
+
+Int = Union[int, "sympy.Expr"]  #: an int, or a sympy expression for symbolic use
+PerAxis = Union[Int, Sequence[Int]]  #: one value, or one per axis
+Padding = Union[Int, tuple[Int, Int], Sequence[Union[Int, tuple[Int, Int]]]]  #: p, (before, after), or per axis
+Size = Union[Int, tuple[Int, ...]]
 
 
 def _floor_output(length: Any, kernel_size: Any, stride: Any, dilation: Any) -> Any:
@@ -137,7 +145,8 @@ def _per_axis(one_axis: Callable[..., Any], input_size: Any, padding: Any, **par
     )
 
 
-def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
+def conv_output_size(input_size: PerAxis, kernel_size: PerAxis, stride: PerAxis = 1, padding: Padding = 0,
+                     dilation: PerAxis = 1) -> Size:
     """Output size of a convolution (Relationship 15, with asymmetric padding).
 
     ``padding`` is an int or a ``(before, after)`` pair; with tuples of sizes,
@@ -151,7 +160,8 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
     return _per_axis(_conv_1d, input_size, padding, kernel_size=kernel_size, stride=stride, dilation=dilation)
 
 
-def pool_output_size(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def pool_output_size(input_size: PerAxis, kernel_size: PerAxis, stride: Optional[PerAxis] = None,
+                     padding: Padding = 0, dilation: PerAxis = 1, ceil_mode: bool = False) -> Size:
     """Output size of pooling (Relationship 7), with PyTorch's ``ceil_mode`` rule.
 
     ``stride=None`` means ``stride = kernel_size``, as in the frameworks. In
@@ -171,7 +181,8 @@ def pool_output_size(input_size, kernel_size, stride=None, padding=0, dilation=1
     )
 
 
-def transposed_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1, output_padding=0):
+def transposed_output_size(input_size: PerAxis, kernel_size: PerAxis, stride: PerAxis = 1, padding: Padding = 0,
+                           dilation: PerAxis = 1, output_padding: PerAxis = 0) -> Size:
     """Output size of a transposed convolution, as PyTorch computes it.
 
     ``o' = s(i' - 1) - p_l - p_r + d(k - 1) + output_padding + 1``, which is
