@@ -44,7 +44,7 @@ def _padding(text: str) -> Any:
 
 
 def _emit(args: argparse.Namespace, data: dict, text: str) -> None:
-    print(json.dumps(data, indent=2, default=str) if args.json else text)
+    print(json.dumps(data, indent=2, default=str, ensure_ascii=False) if args.json else text)
 
 
 # --- commands -----------------------------------------------------------------
@@ -255,14 +255,118 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 1 if document.failures else 0
 
 
+def _cmd_scheme_list(args: argparse.Namespace) -> int:
+    from .schemes import builtin_schemes
+
+    known = builtin_schemes().values()
+    data = {"schemes": [{"name": s.name, "description": s.description, "framework": s.framework} for s in known]}
+    width = max(len(s.name) for s in known)
+    _emit(args, data, "\n".join(f"{s.name:<{width}}  {s.description}" for s in known))
+    return 0
+
+
+def _cmd_scheme_check(args: argparse.Namespace) -> int:
+    from .schemes import check_scheme, report_data, report_text, resolve
+
+    report = check_scheme(resolve(args.scheme), bound=_int("bound", args.bound))
+    _emit(args, report_data(report), report_text(report))
+    return 0 if report.holds else 1
+
+
+def _sizes(text: str) -> list[int]:
+    """``A..B`` or ``A,B,C``."""
+    if ".." in text:
+        low, _, high = text.partition("..")
+        return list(range(_int("input_sizes", low), _int("input_sizes", high) + 1))
+    return [_int("input_sizes", part) for part in text.split(",")]
+
+
+def _cmd_scheme_compare(args: argparse.Namespace) -> int:
+    from .schemes import builtin_schemes, compare, comparison_data, comparison_text, resolve
+
+    parameters = {}
+    for item in args.param:
+        name, equals, value = item.partition("=")
+        if not equals:
+            raise ParameterError("param", item, "a parameter is NAME=VALUE, as in --param p=1")
+        parameters[name] = _int(name, value)
+    table = compare([resolve(name) for name in args.names or builtin_schemes()],
+                    _int("kernel_size", args.kernel_size), _int("stride", args.stride),
+                    _int("dilation", args.dilation), _sizes(args.input_sizes), parameters)
+    _emit(args, comparison_data(table), comparison_text(table))
+    return 0
+
+
+def _cmd_scheme_render(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .render import file_stem, render_scheme_latex, render_scheme_markdown, write_files
+    from .schemes import check_scheme, resolve
+
+    report = check_scheme(resolve(args.scheme))
+    stem = f"scheme-{file_stem(report.scheme.name)}"
+    files = {}
+    if args.format in ("markdown", "all"):
+        files[f"{stem}.md"] = render_scheme_markdown(report)
+    if args.format in ("latex", "all"):
+        files[f"{stem}.tex"] = render_scheme_latex(report)
+    written = [str(path) for path in write_files(files, Path(args.output))]
+    _emit(args, {"scheme": report.scheme.name, "written": written}, f"wrote {', '.join(written)}")
+    return 0 if report.holds else 1
+
+
+def _cmd_net(args: argparse.Namespace) -> int:
+    from . import stack
+
+    net = stack.parse_stack(args.spec)
+    size: Any = None
+    if args.input_size is not None:
+        parts = args.input_size.split(",")
+        size = _int("input_size", parts[0]) if len(parts) == 1 else tuple(_int("input_size", v) for v in parts)
+    data = stack.summary(net, size)
+    lines = [f"output size: o = {data['output_size']}",
+             f"receptive field: {data['receptive_field']}, effective stride {data['effective_stride']}, "
+             f"effective padding {data['effective_padding']}",
+             f"runs for: {data['valid_input_sizes']}"]
+    if "aligned_input_sizes" in data:
+        lines.append(f"skip connections align for: {data['aligned_input_sizes']}")
+    if "sizes" in data:
+        lines.append(f"sizes for i = {args.input_size}: {' -> '.join(map(str, data['sizes']))}")
+    for entry in data.get("alignment", []):
+        lines.append(f"  {entry['pair']}: {entry['sizes'][0]} vs {entry['sizes'][1]}"
+                     f" {'(aligned)' if entry['aligned'] else '(MISALIGNED)'}")
+    if "next_aligned_input_size" in data:
+        lines.append(f"  the smallest aligned input size from {args.input_size} up is {data['next_aligned_input_size']}")
+    if "error" in data:
+        lines.append(f"fails: {data['error']}")
+    if args.render is not None:
+        from pathlib import Path
+
+        from .document import build_stack_document
+        from .render import render_stack_latex, render_stack_markdown, write_files
+
+        document = build_stack_document(net)
+        files = {}
+        if args.format in ("markdown", "all"):
+            files["stack.md"] = render_stack_markdown(document)
+        if args.format in ("latex", "all"):
+            files["stack.tex"] = render_stack_latex(document)
+        data["written"] = [str(path) for path in write_files(files, Path(args.render))]
+        lines.append(f"wrote {', '.join(data['written'])}")
+    _emit(args, data, "\n".join(lines))
+    failed = "error" in data or not all(entry["aligned"] for entry in data.get("alignment", []))
+    return 1 if failed else 0
+
+
 # --- the parser -----------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Convolution arithmetic, derived, proved and verified.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def command(name: str, run: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
+    def command(name: str, run: Callable[[argparse.Namespace], int], help: str,
+                within: Optional[Any] = None) -> argparse.ArgumentParser:
+        p = (within or sub).add_parser(name, help=help, description=help)
         p.add_argument("--json", action="store_true", help="print JSON")
         p.set_defaults(run=run)
         return p
@@ -304,10 +408,39 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--same", action="store_true", help="padding: o = i")
     solve.add_argument("--ceil", action="store_true", help="padding: o = ceil(i / s), like SAME")
 
+    net = command("net", _cmd_net, "a stack of layers: symbolic size, receptive field, input sizes that align")
+    net.add_argument("spec", help='e.g. "conv k=3 p=1 @e1; pool k=2; tconv k=2 s=2 @d1 | e1=d1"')
+    net.add_argument("-i", "--input-size", default=None, help="I, or H,W: every layer's size")
+    net.add_argument("--render", metavar="DIR", default=None, help="write the stack's derivation document to DIR")
+    net.add_argument("--format", choices=["latex", "markdown", "all"], default="markdown")
+
     render = command("render", _cmd_render, "write the derivation documents: LaTeX, Markdown and SVG figures")
     render.add_argument("--format", choices=["latex", "markdown", "all"], default="all")
     render.add_argument("--output", default="derivations", help="directory (default: derivations)")
     render.add_argument("--template-dir", default=None, help="your templates, searched before symconv's")
+
+    scheme = sub.add_parser("scheme", help="padding schemes: list, check, compare, render",
+                            description="padding schemes: list, check, compare, render")
+    scheme_actions = scheme.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    command("list", _cmd_scheme_list, "list the built-in padding schemes", within=scheme_actions)
+    check = command("check", _cmd_scheme_check, "derive a scheme's output size and prove or check its claims",
+                    within=scheme_actions)
+    check.add_argument("scheme", metavar="NAME|FILE", help="a built-in scheme or a TOML file")
+    check.add_argument("--bound", default="16", help="largest input size i enumerated where no proof closes (default 16)")
+    scheme_render = command("render", _cmd_scheme_render, "write one scheme's derivation and proofs (LaTeX, Markdown)",
+                            within=scheme_actions)
+    scheme_render.add_argument("scheme", metavar="NAME|FILE", help="a built-in scheme or a TOML file")
+    scheme_render.add_argument("--format", choices=["latex", "markdown", "all"], default="markdown")
+    scheme_render.add_argument("--output", default=".", help="directory (default: the current one)")
+    compare = command("compare", _cmd_scheme_compare, "schemes side by side: paddings, output sizes, worked sizes",
+                      within=scheme_actions)
+    compare.add_argument("names", nargs="*", metavar="NAME|FILE", help="schemes (default: the built-ins)")
+    compare.add_argument("-k", "--kernel-size", default="4")
+    compare.add_argument("-s", "--stride", default="1")
+    compare.add_argument("-d", "--dilation", default="1")
+    compare.add_argument("-i", "--input-sizes", default="5..10", help="A..B or A,B,C (default 5..10)")
+    compare.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                         help="a declared parameter's value (default 0)")
 
     verify = command("verify", _cmd_verify, "check every relationship against the brute-force oracle")
     verify.add_argument("--bound", default="16", help="largest input size i (default 16)")

@@ -35,7 +35,7 @@ Evaluator = Callable[[Sequence[Any]], Any]
 
 def _integral(value: Any) -> Any:
     """A Fraction with denominator 1 becomes an int, so results compare as ints."""
-    if isinstance(value, Fraction) and value.denominator == 1:
+    if type(value) is Fraction and value.denominator == 1:
         return value.numerator
     return value
 
@@ -65,9 +65,16 @@ def _build(expr: Any, index: dict) -> Evaluator:
         pairs = [(_build(e, index), _build(c, index)) for e, c in expr.args]
         return lambda env: next(value(env) for value, cond in pairs if cond(env))
     parts = [_build(arg, index) for arg in expr.args]
+    # Two operands are by far the commonest case: no generator on the hot path.
     if expr.is_Add:
+        if len(parts) == 2:
+            first, second = parts
+            return lambda env: _integral(first(env) + second(env))
         return lambda env: _integral(sum(part(env) for part in parts))
     if expr.is_Mul:
+        if len(parts) == 2:
+            first, second = parts
+            return lambda env: _integral(first(env) * second(env))
         return lambda env: _integral(reduce(operator.mul, (part(env) for part in parts), 1))
     if expr.is_Pow:
         base, exponent = parts

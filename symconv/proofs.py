@@ -62,6 +62,12 @@ class Theorem:
     variables: tuple[sympy.Symbol, ...] = (S.i, S.k, S.s, S.p, S.d)
     truth: Optional[Truth] = field(default=None, compare=False)
 
+    def __reduce__(self):
+        # The oracle hook is often a closure, and only proving needs it: a theorem
+        # sent to another process (with its finished proof) travels without it.
+        return (Theorem, (self.name, self.title, self.statement, self.hypotheses, self.definitions,
+                          self.variables, None))
+
 
 @dataclass(frozen=True)
 class Proof:
@@ -106,9 +112,9 @@ def _nonneg_facts(facts: Iterable[sympy.Basic]) -> list[sympy.Expr]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _plainly_nonneg(expr: sympy.Expr) -> bool:
     """A polynomial in nonnegative integer symbols with nonnegative coefficients."""
-    expr = sympy.expand(expr)
     if expr.is_number:
         return bool(expr >= 0)
     shift = {}
@@ -117,20 +123,24 @@ def _plainly_nonneg(expr: sympy.Expr) -> bool:
             shift[symbol] = symbol + 1  # x >= 1 is x' + 1 with x' >= 0
         elif not symbol.is_nonnegative:
             return False
-    poly = sympy.Poly(sympy.expand(expr.xreplace(shift)), *sorted(expr.free_symbols, key=str))
-    return all(c >= 0 for c in poly.coeffs())
+    shifted = sympy.expand(expr.xreplace(shift)) if shift else expr
+    return all(c >= 0 for c in shifted.as_coefficients_dict().values())
 
 
-def _is_nonneg(expr: sympy.Expr, facts: Sequence[sympy.Expr]) -> bool:
-    """``expr >= 0``: itself, or less one or two known-nonnegative facts, is plainly nonnegative."""
-    expr = sympy.expand(expr)
+@lru_cache(maxsize=4096)
+def _is_nonneg_given(expr: sympy.Expr, facts: tuple[sympy.Expr, ...]) -> bool:
     if _plainly_nonneg(expr):
         return True
     for size in (1, 2):
         for chosen in itertools.combinations(facts, size):
-            if _plainly_nonneg(expr - sum(chosen)):
+            if _plainly_nonneg(sympy.expand(expr - sum(chosen))):
                 return True
     return False
+
+
+def _is_nonneg(expr: sympy.Expr, facts: Sequence[sympy.Expr]) -> bool:
+    """``expr >= 0``: itself, or less one or two known-nonnegative facts, is plainly nonnegative."""
+    return _is_nonneg_given(sympy.expand(expr), tuple(facts))
 
 
 def _split(expr: sympy.Expr, modulus: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
@@ -361,8 +371,8 @@ def enumerate_cases(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, ran
             continue
         if theorem.truth is not None:
             truth = theorem.truth(dict(zip(base, values)))
-            for slot, value in defined:
-                values[slot] = truth.get(base[slot], value(*values))
+            for slot, value in defined:  # later definitions may use what the oracle replaced
+                values[slot] = truth[base[slot]] if base[slot] in truth else value(*values)
         count += 1
         if not statement(*values):
             failures.append(dict(zip(map(str, base), values)))

@@ -133,6 +133,25 @@ def render_stack_markdown(document, template_dir: Optional[Path] = None) -> str:
     return _environment("markdown", template_dir).get_template("stack.md.j2").render(doc=document)
 
 
+def render_scheme_latex(report, template_dir: Optional[Path] = None) -> str:
+    """One padding scheme's derivation and proofs as standalone LaTeX."""
+    return _environment("latex", template_dir).get_template("scheme.tex.j2").render(report=report)
+
+
+def render_scheme_markdown(report, template_dir: Optional[Path] = None) -> str:
+    """One padding scheme's derivation and proofs as Markdown."""
+    return _environment("markdown", template_dir).get_template("scheme.md.j2").render(report=report)
+
+
+def file_stem(name: str) -> str:
+    """A user-given name made safe as a file name: letters, digits, ``-`` and ``_`` only.
+
+    >>> file_stem(r"\\input{/etc/passwd}")
+    'input-etc-passwd'
+    """
+    return re.sub(r"[^A-Za-z0-9_]+", "-", name).strip("-")[:64] or "unnamed"
+
+
 def _pick(document, only: Optional[int]):
     return [s for s in document.sections if only is None or s.relationship.number == only]
 

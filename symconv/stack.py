@@ -60,7 +60,7 @@ import sympy
 from sympy import Eq, Expr, Poly, Symbol, ceiling, floor
 
 from . import symbols
-from .errors import ParameterError, ParseError, SymconvError
+from .errors import ParameterError, ParseError, SchemeError, SymconvError
 from .derive import Step
 from .printing import text
 from .shapes import conv_output_size, pool_output_size, transposed_output_size
@@ -206,20 +206,48 @@ def _check_layer(layer: Layer, number: int) -> None:
 def scheme_padding(layer: Layer, input_size: Optional[Size]) -> tuple[Size, Size]:
     """The ``(before, after)`` padding of ``layer`` for ``input_size``.
 
-    This is where padding schemes plug in. A scheme may depend on the input
-    size (TF "SAME" does), so it is resolved layer by layer as sizes flow;
-    ``input_size`` is None where no size is known (receptive fields).
+    A padding scheme may depend on the input size (TF "SAME" does), so it is
+    resolved layer by layer as sizes flow; ``input_size`` is None where no size
+    is known (receptive fields), and a scheme that needs one is refused there.
 
     >>> scheme_padding(Layer("conv", 3, padding=(0, 1)), 5)
     (0, 1)
+    >>> scheme_padding(Layer("conv", 4, stride=2, scheme="tf-same"), 7)
+    (1, 2)
     """
     if layer.scheme is None:
         return layer.padding
-    raise ParameterError("scheme", layer.scheme, "scheme=... is not available yet")
+    from . import schemes
+
+    try:
+        chosen = schemes.scheme(layer.scheme)
+    except SchemeError as error:
+        raise ParameterError("scheme", layer.scheme, error.reason) from None
+    if chosen.parameters:
+        raise ParameterError("scheme", layer.scheme, f"it declares parameters ({', '.join(map(str, chosen.parameters))});"
+                             " give the layer's padding with p= instead")
+    if chosen.ceil_mode != (layer.op == "pool" and layer.ceil_mode):
+        raise ParameterError("scheme", layer.scheme, "a ceil-mode scheme goes on a pool layer marked 'ceil', and only there")
+    if isinstance(input_size, int):
+        return chosen.padding(input_size, layer.kernel_size, layer.stride, layer.dilation)
+    sides = (chosen.before, chosen.after)
+    if input_size is None and any(side.has(symbols.i) for side in sides):
+        raise ParameterError("scheme", layer.scheme, "its padding depends on the input size, so it has no fixed receptive field")
+    values = {symbols.i: input_size, symbols.k: layer.kernel_size, symbols.s: layer.stride, symbols.d: layer.dilation}
+    for condition in chosen.where:
+        if condition.xreplace(values) is sympy.false:
+            raise ParameterError("scheme", layer.scheme, f"it needs {text(condition)}")
+    return tuple(side.xreplace(values) for side in sides)
 
 
 def _apply(layer: Layer, size: Size) -> Size:
     padding = scheme_padding(layer, size)
+    if layer.scheme is not None and not isinstance(size, int):
+        # The scheme's output size in the form its checker proved equal to the general formula.
+        from . import schemes
+
+        values = {symbols.i: size, symbols.k: layer.kernel_size, symbols.s: layer.stride, symbols.d: layer.dilation}
+        return schemes.output_size(schemes.scheme(layer.scheme)).xreplace(values)
     if layer.op == "conv":
         return conv_output_size(size, layer.kernel_size, layer.stride, padding, layer.dilation)
     if layer.op == "pool":
@@ -875,14 +903,15 @@ def summary(stack: Stack, input_size: Union[int, Sequence[int], None] = None) ->
     >>> summary(parse_stack("conv k=7 s=2 p=3; pool k=3 s=2 p=1"), 224)["sizes"]
     [112, 56]
     """
-    field_ = receptive_field(stack)
-    result: dict = {
-        "output_size": text(output_size(stack)),
-        "receptive_field": field_.size,
-        "effective_stride": _plain(field_.stride),
-        "effective_padding": _plain(field_.padding),
-        "valid_input_sizes": str(valid_input_sizes(stack)),
-    }
+    result: dict = {"output_size": text(output_size(stack))}
+    try:
+        field_ = receptive_field(stack)
+        result.update(receptive_field=field_.size, effective_stride=_plain(field_.stride),
+                      effective_padding=_plain(field_.padding))
+    except ParameterError as error:  # a padding scheme that follows the input size
+        result.update(dict.fromkeys(("receptive_field", "effective_stride", "effective_padding"),
+                                    f"not fixed: {error}"))
+    result["valid_input_sizes"] = str(valid_input_sizes(stack))
     if stack.pairs:
         result["aligned_input_sizes"] = str(aligned_inputs(stack))
     if input_size is not None:

@@ -153,3 +153,26 @@ def test_cli_render_bad_input(capsys, argv, message):
     code = main(argv)
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_scheme_render_prints_a_hostile_name_literally(tmp_path, capsys):
+    scheme_file = tmp_path / "evil.toml"
+    scheme_file.write_text('name = "\\\\input{/etc/passwd} #$%&_{}~^"\n'
+                           'description = "\\\\write18{rm -rf /} *not bold* <b>"\n'
+                           'before = "0"\nafter = "0"\nclaims = ["o <= i"]\n')
+    out = tmp_path / "out"
+    code = main(["scheme", "render", str(scheme_file), "--format", "all", "--output", str(out), "--json"])
+    written = json.loads(capsys.readouterr().out)["written"]
+    assert code == 0 and sorted(Path(p).name for p in written) == ["scheme-input-etc-passwd-_.md", "scheme-input-etc-passwd-_.tex"]
+    tex = (out / "scheme-input-etc-passwd-_.tex").read_text()
+    assert "\\input{" not in tex and "\\write18{" not in tex
+    md = (out / "scheme-input-etc-passwd-_.md").read_text()
+    assert "\\*not bold\\*" in md and "<b>" not in md
+    text = _pdf_text(_pdflatex(tmp_path / "out", tex, "scheme"))
+    assert "\\input{/etc/passwd} #$%&_{}~^" in text and "\\write18{rm -rf /}" in text
+
+
+def test_scheme_render_bad_input(capsys):
+    code = main(["scheme", "render", "no-such-scheme"])
+    err = capsys.readouterr().err
+    assert code == 2 and "neither a built-in scheme nor an existing file" in err and err.count("\n") == 1

@@ -125,7 +125,7 @@ BAD = [
     ("conv k=3 @a; pool k=2 @a", ParameterError, r"layer 2 tap='a' is invalid: tap names must be unique; it is already on layer 1"),
     ("conv k=3 @a | a=b", ParameterError, r"pair 1='a=b' is invalid: 'b' is not a tap \(the taps: a\)"),
     ("conv k=3 | a=b", ParameterError, r"'a' is not a tap \(the taps: none\)"),
-    ("conv k=3 scheme=half", ParameterError, r"layer 1 scheme='half' is invalid: scheme=\.\.\. is not available yet"),
+    ("conv k=3 scheme=no-such", ParameterError, r"layer 1 scheme='no-such' is invalid: no built-in scheme has that name"),
     ("conv k=1 " * 2000, ParseError, f"at most {MAX_TEXT_LENGTH} characters"),
     ("conv k=1;" * MAX_LAYERS + "conv k=1", ParseError, f"at most {MAX_LAYERS} layers"),
 ]
@@ -539,3 +539,36 @@ def test_long_periods_are_refused():
         receptive_field(parse_stack("tconv k=2 s=64; tconv k=2 s=64; tconv k=2 s=64"))
     with pytest.raises(ParameterError, match="no layer of the stack carries this tap"):
         parse_stack("conv k=3 @a").tap_index("b")
+
+
+SCHEMED = [
+    # (stack, input size, sizes): schemes resolve per layer as sizes flow
+    ("conv k=3 scheme=tf-same; conv k=4 s=2 scheme=tf-same", 9, [9, 5]),
+    ("conv k=4 s=2 scheme=onnx-same-lower; pool k=2", 9, [5, 2]),
+    ("conv k=3 scheme=half; conv k=3 scheme=causal; conv k=3 scheme=full", 7, [7, 7, 9]),
+]
+
+
+@pytest.mark.parametrize("spec, size, expected", SCHEMED)
+def test_schemes_in_stacks(spec, size, expected):
+    net = parse_stack(spec)
+    assert sizes(net, size) == expected
+    symbolic = output_size(net)
+    for n in range(4, 40):
+        assert symbolic.subs(i, n) == sizes(net, n)[-1]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("conv k=4 s=2 scheme=torch-same", r"layer 1 scheme='torch-same' is invalid: it needs s = 1"),
+    ("conv k=4 scheme=half", r"layer 1 scheme='half' is invalid: it needs k mod 2 = 1"),
+    ("pool k=2 ceil scheme=pool-ceil", r"it declares parameters \(p\)"),
+])
+def test_schemes_in_stacks_refused(spec, message):
+    with pytest.raises(ParameterError, match=message):
+        output_size(parse_stack(spec))
+
+
+def test_input_dependent_scheme_has_no_fixed_receptive_field():
+    with pytest.raises(ParameterError, match="depends on the input size"):
+        receptive_field(parse_stack("conv k=3 scheme=tf-same"))
+    assert receptive_field(parse_stack("conv k=3 scheme=half; conv k=3 scheme=causal")).size == 5

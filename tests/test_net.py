@@ -1,0 +1,81 @@
+"""`symconv net` and the stack derivation document."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from symconv.cli import main
+from symconv.document import build_stack_document
+from symconv.render import render_stack_latex, render_stack_markdown
+from symconv.stack import parse_stack
+
+UNET = ("conv k=3 p=1 @e1; pool k=2; conv k=3 p=1 @e2; pool k=2; conv k=3 p=1 @e3; pool k=2; "
+        "conv k=3 p=1 @e4; pool k=2; conv k=3 p=1; tconv k=2 s=2 @d4; conv k=3 p=1; tconv k=2 s=2 @d3; "
+        "conv k=3 p=1; tconv k=2 s=2 @d2; conv k=3 p=1; tconv k=2 s=2 @d1 | e4=d4, e3=d3, e2=d2, e1=d1")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_net_json_keys(capsys):
+    code, out, _ = run(capsys, "net", UNET, "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert {"output_size", "receptive_field", "effective_stride", "effective_padding", "valid_input_sizes"} <= set(data)
+    assert data["output_size"] == "16⌊i/16⌋"
+    assert data["aligned_input_sizes"] == "i ≡ 0 (mod 16), i ≥ 16"
+
+
+def test_net_misaligned_input_names_the_pairs_and_the_next_size(capsys):
+    code, out, _ = run(capsys, "net", UNET, "-i", "89", "--json")
+    data = json.loads(out)
+    assert code == 1
+    assert data["sizes"][0] == 89 and data["sizes"][-1] == 80
+    assert {entry["pair"]: entry["sizes"] for entry in data["alignment"]}["e1=d1"] == [89, 80]
+    assert data["next_aligned_input_size"] == 96
+
+
+def test_net_first_failing_layer(capsys):
+    code, out, _ = run(capsys, "net", "conv k=3; conv k=3; pool k=2", "-i", "5")
+    assert code == 1 and "layer 3 (pool k=2)" in out and "no kernel position fits" in out
+
+
+def test_net_resnet_stem(capsys):
+    code, out, _ = run(capsys, "net", "conv k=7 s=2 p=3; pool k=3 s=2 p=1", "-i", "224,160", "--json")
+    assert code == 0 and json.loads(out)["sizes"] == [[112, 80], [56, 40]]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["net", "conv k=0"], "layer 1 k=0 is invalid"),
+    (["net", "conv k=3; frob k=2"], "'frob' at column 1: layer 2: unknown op"),
+    (["net", "conv k=3 @a | a=b"], "b"),
+    (["net", "conv k=3", "-i", "x"], "input_size='x' is invalid"),
+    (["net", "conv k=3", "--render", "/tmp/x", "--format", "pdf"], "invalid choice: 'pdf'"),
+])
+def test_net_bad_input(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_stack_document_markdown_and_latex(tmp_path, capsys):
+    code, out, _ = run(capsys, "net", UNET, "--render", str(tmp_path), "--format", "all")
+    assert code == 0
+    md = (tmp_path / "stack.md").read_text()
+    assert "nested floors and ceilings merged" in md and "holds for every m" in md
+    assert r"i ≡ 0 \(mod 16\), i ≥ 16" in md  # parentheses escaped, as all user-facing text is
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    run_ = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "stack.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run_.returncode == 0, run_.stdout[-2000:]
+
+
+def test_stack_document_escapes_tap_names_and_spec():
+    doc = build_stack_document(parse_stack("conv k=3 p=1 @a_b; pool k=2; tconv k=2 s=2 @c | a_b=c"))
+    assert r"a\_b" in render_stack_latex(doc)
+    assert r"a\_b" in render_stack_markdown(doc)

@@ -1,0 +1,463 @@
+"""Padding schemes: the built-ins against the frameworks, claims, bad files, the CLI."""
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symconv import queries, shapes
+from symconv.cli import main
+from symconv.errors import SchemeError, SymconvError
+from symconv.numeric import compile_expr
+from symconv.printing import text
+from symconv.schemes import (
+    Scheme, builtin_schemes, check_scheme, compare, comparison_text, declare, load_scheme, output_size,
+    report_data, report_text, resolve, scheme, scheme_from_toml,
+)
+
+CONVENTIONS = json.loads((Path(__file__).parent / "data" / "framework_conventions.json").read_text())
+
+
+@lru_cache(maxsize=None)
+def report(name):
+    return check_scheme(scheme(name))
+
+
+def rows(framework, table):
+    section = CONVENTIONS[framework][table]
+    return [dict(zip(section["columns"], row)) for row in section["rows"]]
+
+
+# --- the built-ins: claims and output sizes ---------------------------------------------------
+
+# The prover reasons linearly after the division algorithm; these need an inequality
+# divided through by s (floor is monotone), so they are checked on every case instead.
+ENUMERATED = {
+    ("valid", "o ≤ i"),
+    ("full", "o ≥ ⌈i/s⌉"),
+    ("pool-ceil", "o ≥ ⌊(i + 2p - d(k - 1) - 1)/s⌋ + 1"),
+    ("pool-ceil", "s(o - 1) < i + p"),
+}
+
+
+@pytest.mark.parametrize("name", list(builtin_schemes()))
+def test_builtin_claims_are_proved(name):
+    found = report(name)
+    assert found.claims, "every built-in makes a claim"
+    for result in found.claims:
+        expected = "holds-enumerated" if (name, text(result.claim)) in ENUMERATED else "proved"
+        assert result.status == expected, text(result.claim)
+        assert result.counterexample is None and result.cases > 0
+    assert all(result.status == "proved" for _, result in found.padding)
+    assert found.holds
+
+
+def test_enumerated_claims_are_the_known_ones():
+    seen = {(name, text(r.claim)) for name in builtin_schemes() for r in report(name).claims
+            if r.status == "holds-enumerated"}
+    assert seen == ENUMERATED
+
+
+@pytest.mark.parametrize("name, size", [
+    ("valid", "⌈(i - d(k - 1))/s⌉"),
+    ("half", "i"),
+    ("full", "⌈(i + d(k - 1))/s⌉"),
+    ("causal", "⌈i/s⌉"),
+    ("torch-same", "i"),
+    ("tf-same", "⌈i/s⌉"),
+    ("onnx-same-lower", "⌈i/s⌉"),
+    ("pool-ceil", "min(⌊(i + p - 1)/s⌋, ⌈(i + 2p - d(k - 1) - 1)/s⌉) + 1"),
+    ("transposed-output-padding", "⌈(i + 2p - d(k - 1))/s⌉"),
+])
+def test_builtin_output_sizes(name, size):
+    assert text(report(name).output_size) == size
+    assert text(output_size(scheme(name))) == size
+
+
+def test_builtins_load_through_the_user_loader(tmp_path):
+    source = Path(__import__("symconv").__file__).parent / "data" / "schemes" / "tf-same.toml"
+    copy = tmp_path / "copy.toml"
+    copy.write_text(source.read_text())
+    loaded = load_scheme(copy)
+    assert (loaded.before, loaded.after, loaded.claims) == (scheme("tf-same").before, scheme("tf-same").after,
+                                                            scheme("tf-same").claims)
+    assert loaded.source == str(copy) and scheme("tf-same").source.endswith("tf-same.toml")
+
+
+def test_transposed_derivation():
+    found = report("transposed-output-padding").transposed
+    assert text(found.output_padding) == "(i + 2p - d(k - 1) - 1) mod s"
+    assert [text(side) for side in found.equivalent.padding] == ["d(k - 1) - p", "d(k - 1) - p"]
+    assert found.recovers.status == "proved"
+    assert text(report("half").transposed.output_padding) == "0"
+    assert report("pool-ceil").transposed is None
+
+
+# --- the built-ins against the frameworks (tests/data/record_conventions.py) -------------------
+
+def padding_and_size(sch, row, **parameters):
+    before, after = sch.padding(row["i"], row["k"], row["s"], row["d"], **parameters)
+    return before, after, shapes.conv_output_size(row["i"], row["k"], row["s"], (before, after), row["d"])
+
+
+@pytest.mark.parametrize("framework, table, name", [
+    ("tensorflow", "same", "tf-same"),
+    ("jax", "same", "tf-same"),
+    ("onnxruntime", "same_upper", "tf-same"),
+    ("jax", "same_lower", "onnx-same-lower"),
+    ("onnxruntime", "same_lower", "onnx-same-lower"),
+    ("torch", "conv1d_same", "torch-same"),
+])
+def test_same_schemes_match_the_frameworks(framework, table, name):
+    sch, compared = scheme(name), 0
+    for row in rows(framework, table):
+        if row["output_size"] is None:  # the framework refused; torch-same refuses too
+            if name == "torch-same":
+                with pytest.raises(SchemeError, match="needs s = 1"):
+                    sch.padding(row["i"], row["k"], row["s"], row["d"])
+            continue
+        before, after, size = padding_and_size(sch, row)
+        assert size == row["output_size"], row
+        if row["before"] is not None:  # observable: some tap read the input
+            assert (before, after) == (row["before"], row["after"]), row
+            compared += 1
+    assert compared >= 78  # torch: stride 1 only; the rest: all but a few taps between input units
+
+
+@pytest.mark.parametrize("framework, table, refused", [
+    ("torch", "conv1d_same", lambda row: row["s"] > 1),
+    ("tensorflow", "same", lambda row: row["s"] > 1 and row["d"] > 1),
+    ("onnxruntime", "same_upper", lambda row: row["d"] > 1),
+    ("onnxruntime", "same_lower", lambda row: row["d"] > 1),
+    ("jax", "same", lambda row: False),
+])
+def test_what_the_frameworks_refuse(framework, table, refused):
+    assert all((row["output_size"] is None) == refused(row) for row in rows(framework, table))
+
+
+def test_uneven_split_side_for_an_even_kernel():
+    row = {"i": 6, "k": 4, "s": 1, "d": 1}
+    observed = {(f, t): next((r["before"], r["after"]) for r in rows(f, t) if all(r[x] == row[x] for x in row))
+                for f, t in [("torch", "conv1d_same"), ("tensorflow", "same"), ("onnxruntime", "same_lower")]}
+    assert observed == {("torch", "conv1d_same"): (1, 2), ("tensorflow", "same"): (1, 2),
+                        ("onnxruntime", "same_lower"): (2, 1)}
+    assert [scheme(n).padding(6, 4) for n in ("torch-same", "tf-same", "onnx-same-lower")] == [(1, 2), (1, 2), (2, 1)]
+
+
+@pytest.mark.parametrize("framework, table, empty", [
+    ("torch", "max_pool1d_ceil", {None}),  # PyTorch refuses when no window fits
+    ("onnxruntime", "max_pool_ceil", {None, 0}),  # ONNX Runtime refuses or returns an empty output
+])
+def test_pool_ceil_matches_the_frameworks(framework, table, empty):
+    sch = scheme("pool-ceil")
+    formula = compile_expr(output_size(sch), sch.variables)
+    for row in rows(framework, table):
+        values = (row["i"], row["k"], row["s"], row["d"], row["p"])
+        fits = row["i"] + 2 * row["p"] + row["s"] > row["d"] * (row["k"] - 1) + 1
+        assert (row["output_size"] not in empty) == fits, row
+        if fits:
+            assert formula(*values) == row["output_size"], row
+            assert formula(*values) == shapes.pool_output_size(row["i"], row["k"], row["s"], row["p"], row["d"],
+                                                              ceil_mode=True)
+
+
+def recovering_output_padding(framework, table, i, k, s, d, p):
+    """The output_paddings the framework accepts that give back i, from the recorded sizes."""
+    o = shapes.conv_output_size(i, k, s, p, d)
+    return [row["output_padding"] for row in rows(framework, table)
+            if (row["i'"], row["k"], row["s"], row["d"], row.get("p", 0)) == (o, k, s, d, p)
+            and row["accepted"] and row["output_size"] == i]
+
+
+def test_output_padding_matches_pytorch():
+    sch = scheme("transposed-output-padding")
+    a = compile_expr(sch.output_padding, sch.variables)
+    checked = 0
+    for row in rows("torch", "conv_transpose1d"):
+        assert row["accepted"] == (row["output_padding"] < max(row["s"], row["d"])), row
+    for i in range(1, 11):
+        for k in range(1, 5):
+            for s in range(1, 4):
+                for d in range(1, 4):
+                    for p in range(0, 2):
+                        if i + 2 * p < d * (k - 1) + 1 or shapes.conv_output_size(i, k, s, p, d) > 4:
+                            continue  # no window, or i' outside what was recorded
+                        assert recovering_output_padding("torch", "conv_transpose1d", i, k, s, d, p) == \
+                            [a(i, k, s, d, p)], (i, k, s, d, p)
+                        checked += 1
+    assert checked > 300
+
+
+def test_output_padding_matches_keras():
+    sch = scheme("transposed-output-padding")
+    a = compile_expr(sch.output_padding, sch.variables)
+    for row in rows("keras", "conv1d_transpose"):
+        assert row["accepted"] == (row["output_padding"] < row["s"] and not (row["s"] > 1 and row["d"] > 1)), row
+    for i in range(1, 11):
+        for k in range(1, 5):
+            for s, d in [(1, 1), (1, 2), (1, 3), (2, 1), (3, 1)]:  # Keras refuses s > 1 with d > 1
+                if i < d * (k - 1) + 1 or shapes.conv_output_size(i, k, s, 0, d) > 4:
+                    continue
+                assert recovering_output_padding("keras", "conv1d_transpose", i, k, s, d, 0) == [a(i, k, s, d, 0)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 9), st.integers(1, 5), st.integers(1, 4))
+def test_tf_same_is_the_smallest_padding_for_ceil(i, k, s, d):
+    """The smallest total that gives ceil(i/s), split after: queries.paddings agrees."""
+    before, after = scheme("tf-same").padding(i, k, s, d)
+    assert (before, after) == queries.paddings(i, k, s, d, output_size="ceil").smallest
+    assert scheme("onnx-same-lower").padding(i, k, s, d) == (after, before)
+    assert shapes.conv_output_size(i, k, s, (before, after), d) == -(-i // s)
+
+
+# --- users' schemes: false claims, transposability ------------------------------------------------
+
+WRONG = '''
+name = "wrong"
+description = "k // 2 on both sides: the output keeps its size only for odd k and s = 1"
+before = "k // 2"
+after = "k // 2"
+claims = ["o == i", "o == (i + 2 * (k // 2) - d * (k - 1) - 1) // s + 1"]
+'''
+
+
+def test_false_claim_gives_the_smallest_counterexample():
+    found = check_scheme(scheme_from_toml(WRONG, "wrong.toml"))
+    first, second = found.claims
+    assert first.status == "false"
+    assert first.counterexample == {"i": 1, "k": 2, "s": 1, "d": 1, "o": 2}
+    assert second.status == "proved" and not found.holds
+
+
+@pytest.mark.parametrize("output_padding, claimed, status", [
+    ("(i + 2 * p - d * (k - 1) - 1) % s", "true", "proved"),
+    ("0", "true", "false"),    # stride 2 loses odd sizes
+    ("0", "false", "proved"),  # ... and one such size proves it is not transposable
+    ("(i + 2 * p - d * (k - 1) - 1) % s", "false", "false"),
+])
+def test_transposable(output_padding, claimed, status):
+    sch = scheme_from_toml(f'name = "t"\nparameters = ["p"]\nbefore = "p"\nafter = "p"\n'
+                           f'output_padding = "{output_padding}"\ntransposable = {claimed}\n')
+    (result,) = check_scheme(sch, bound=8).claims
+    assert result.status == status
+
+
+def test_claims_about_the_derived_output_padding():
+    sch = declare("pairs", "0", "0", claims=["a == (i - d * (k - 1) - 1) % s", "a == 0"])
+    exact, zero = check_scheme(sch, bound=8).claims
+    assert exact.status == "proved"
+    assert zero.status == "false" and zero.counterexample["a"] == 1
+
+
+def test_bound_sets_the_enumeration():
+    small, large = (check_scheme(scheme("valid"), bound=b).claims[0] for b in (6, 12))
+    assert small.status == large.status == "holds-enumerated" and small.cases < large.cases
+
+
+def test_python_declaration_and_padding():
+    causal = declare("my-causal", "d * (k - 1)", 0, claims=["o == ceil(i / s)"], where=["d <= 2"])
+    assert isinstance(causal, Scheme) and causal.source == "<python>"
+    assert causal.padding(10, kernel_size=3, dilation=2) == (4, 0)
+    with pytest.raises(SchemeError, match="needs d ≤ 2"):
+        causal.padding(10, kernel_size=3, dilation=3)
+    assert scheme("pool-ceil").padding(5, 2, 2, p=1) == (1, 1)
+    with pytest.raises(SchemeError, match="no parameter 'q'"):
+        scheme("pool-ceil").padding(5, 2, 2, q=1)
+
+
+def test_compare_makes_the_differences_visible():
+    table = compare([scheme(n) for n in ("tf-same", "onnx-same-lower", "torch-same", "pool-ceil")],
+                    kernel_size=4, stride=2, sizes=[5, 6], parameters={"p": 1})
+    cells = {row.scheme.name: [(c.before, c.after, c.output_size) for c in row.cells] for row in table.rows}
+    assert cells == {"tf-same": [(1, 2, 3), (1, 1, 3)], "onnx-same-lower": [(2, 1, 3), (1, 1, 3)],
+                     "torch-same": [(None, None, None)] * 2, "pool-ceil": [(1, 1, 3), (1, 1, 3)]}
+    assert [text(row.output_size) for row in table.rows[:2]] == ["⌈i/2⌉", "⌈i/2⌉"]
+    assert not table.rows[2].applicable and table.rows[2].cells[0].note == "needs s = 1"
+    shown = comparison_text(table)
+    assert "n/a: needs s = 1" in shown and "2+1→3" in shown and "1+2→3" in shown
+    with pytest.raises(SchemeError, match="no scheme declares a parameter 'q'"):
+        compare([scheme("valid")], 3, parameters={"q": 1})
+
+
+def test_no_window_is_a_note_not_an_error():
+    (row,) = compare([scheme("valid")], kernel_size=5, sizes=[3, 5]).rows
+    assert [(c.output_size, c.note) for c in row.cells] == [(None, "no window fits"), (1, "")]
+
+
+# --- bad scheme files ----------------------------------------------------------------------------
+
+GOOD = 'name = "ok"\nbefore = "1"\nafter = "1"\n'
+
+
+@pytest.mark.parametrize("content, match", [
+    ('name = "x"\nbefore = "1"\nafter = \n', r"^bad\.toml:3: invalid TOML: .*\(at line 3, column \d+\)"),
+    ('name = "x"\nbefore = "1"\nbefore = "2"\nafter = "0"\n', r"^bad\.toml:3: invalid TOML"),
+    (GOOD + "colour = 'red'\n", r"^bad\.toml:4: colour: unknown key; the keys are name, "),
+    (GOOD + "[extra]\nx = 1\n", r"^bad\.toml: extra: unknown key"),
+    ('name = "x"\nafter = "1"\n', r"^bad\.toml: missing key 'before'"),
+    (GOOD + 'claims = [\n  "o == i",\n  "o == i +",\n]\n', r"^bad\.toml:6: claims: item 2: cannot parse 'o == i \+'"),
+    (GOOD + 'claims = ["o = i"]\n', r"^bad\.toml:4: claims: item 1: cannot parse"),
+    (GOOD + 'claims = ["o + i"]\n', r"^bad\.toml:4: claims: item 1: .*a claim must be a comparison"),
+    (GOOD + 'where = "s == 1"\n', r"^bad\.toml:4: where: must be a list of strings"),
+    (GOOD + 'where = ["o == 1"]\n', r"^bad\.toml:4: where: item 1: .*unknown name"),
+    (GOOD + 'where = ["k < 1"]\n', r"^bad\.toml:4: where: a condition is never true"),
+    ('name = "x"\nbefore = "k - 3"\nafter = "0"\n',
+     r"^bad\.toml:2: before: k - 3 is negative at i=1, k=1, s=1, d=1 \(the smallest such case\)"),
+    ('name = "x"\nbefore = "0"\nafter = "i - 2 * k"\nwhere = ["i >= k"]\n',
+     r"^bad\.toml:3: after: i - 2k is negative at i=1, k=1, s=1, d=1"),
+    ('name = "x"\nbefore = "0"\nafter = "0"\noutput_padding = "s - 2"\n',
+     r"^bad\.toml:4: output_padding: s - 2 is negative"),
+    ('name = "x"\nbefore = "q"\nafter = "0"\n', r"^bad\.toml:2: before: cannot parse 'q'.*unknown name"),
+    ('name = "x"\nbefore = "k / 2"\nafter = "0"\n', r"^bad\.toml:2: before: .*true division"),
+    ('name = "x"\nbefore = true\nafter = "0"\n', r"^bad\.toml:2: before: must be a string holding an expression"),
+    ('name = "x"\nbefore = 1.5\nafter = "0"\n', r"^bad\.toml:2: before: .*not a float"),
+    (GOOD + 'transposable = "yes"\n', r"^bad\.toml:4: transposable: must be true or false, not a string"),
+    (GOOD + 'ceil_mode = true\ntransposable = true\n', r"^bad\.toml:5: transposable: a ceil-mode scheme is pooling"),
+    (GOOD + 'ceil_mode = true\noutput_padding = "0"\n', r"^bad\.toml:5: output_padding: a ceil-mode scheme"),
+    (GOOD + 'ceil_mode = true\nclaims = ["a == 0"]\n', r"^bad\.toml:5: claims: item 1: .*unknown name"),
+    (GOOD + 'parameters = ["i"]\n', r"^bad\.toml:4: parameters: 'i' cannot be a parameter"),
+    (GOOD + 'parameters = ["__class__"]\n', r"^bad\.toml:4: parameters: '__class__' cannot be a parameter"),
+    (GOOD + 'parameters = ["q", "q"]\n', r"^bad\.toml:4: parameters: a parameter is declared twice"),
+    ('name = 3\nbefore = "0"\nafter = "0"\n', r"^bad\.toml:1: name: must be a string, not an integer"),
+    (GOOD + 'description = "two\\nlines"\n', r"^bad\.toml:4: description: must be one line"),
+])
+def test_bad_files(tmp_path, monkeypatch, content, match):
+    monkeypatch.chdir(tmp_path)
+    Path("bad.toml").write_text(content)
+    with pytest.raises(SchemeError, match=match) as caught:
+        load_scheme("bad.toml")
+    assert "\n" not in str(caught.value)
+
+
+def test_unreadable_files(tmp_path):
+    with pytest.raises(SchemeError, match="cannot read the file"):
+        load_scheme(tmp_path / "missing.toml")
+    (tmp_path / "binary.toml").write_bytes(b"name = \"\xff\"\n")
+    with pytest.raises(SchemeError, match="not UTF-8"):
+        load_scheme(tmp_path / "binary.toml")
+    (tmp_path / "huge.toml").write_text("# " + "x" * 70000)
+    with pytest.raises(SchemeError, match="larger than"):
+        load_scheme(tmp_path / "huge.toml")
+
+
+def test_unknown_names():
+    with pytest.raises(SchemeError, match="no built-in scheme has that name; the built-ins are valid, half"):
+        scheme("same")
+    with pytest.raises(SchemeError, match="neither a built-in scheme nor an existing file; the built-ins are valid"):
+        resolve("no/such/file.toml")
+
+
+def test_malicious_file_stays_inert(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "system", lambda *args: pytest.fail("user text was executed"))
+    path = tmp_path / "evil.toml"
+    path.write_text('name = "evil"\nbefore = "__import__(\'os\').system(\'x\')"\nafter = "0"\n')
+    with pytest.raises(SchemeError, match=r"evil\.toml:2: before: cannot parse"):
+        load_scheme(path)
+    path.write_text('name = "evil\\u0007bell"\nbefore = "0"\nafter = "0"\n')
+    with pytest.raises(SchemeError, match=r"evil\.toml:1: name: must be one line of printable text"):
+        load_scheme(path)
+    # Free text is kept as it is, never run: escaping it is the renderer's job.
+    path.write_text('name = "evil"\ndescription = "\\\\input{/etc/passwd} $(rm -rf /)"\nbefore = "0"\nafter = "0"\n'
+                    'claims = ["o <= i"]\n')
+    loaded = load_scheme(path)
+    assert loaded.description == "\\input{/etc/passwd} $(rm -rf /)"
+    assert loaded.description in report_text(check_scheme(loaded, bound=4))
+
+
+def test_python_declarations_are_checked_too():
+    with pytest.raises(SchemeError, match=r"^<python>: before: k - 2 is negative"):
+        declare("neg", "k - 2", "0")
+    with pytest.raises(SchemeError, match=r"^<python>: colour: unknown key"):
+        declare("x", "0", "0", colour="red")
+    assert issubclass(SchemeError, SymconvError)
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_list(capsys):
+    code, out, _ = run(capsys, "scheme", "list", "--json")
+    assert code == 0 and [s["name"] for s in json.loads(out)["schemes"]] == list(builtin_schemes())
+    code, out, _ = run(capsys, "scheme", "list")
+    assert code == 0 and out.startswith("valid ") and "torch-same" in out
+
+
+def test_cli_check_json(capsys):
+    code, out, err = run(capsys, "scheme", "check", "tf-same", "--json")
+    data = json.loads(out)
+    assert code == 0 and err == ""
+    assert {"scheme", "output_size", "claims", "before", "after", "where", "transposed", "padding"} <= set(data)
+    assert data["scheme"] == "tf-same" and data["output_size"] == "⌈i/s⌉"
+    assert data["claims"] == [
+        {"claim": "o = ⌈i/s⌉", "status": "proved", "cases": 960, "counterexample": None},
+        {"claim": "transposable", "status": "proved", "cases": 960, "counterexample": None}]
+    assert data["transposed"]["recovers_input"]["status"] == "proved"
+
+
+def test_cli_check_text_says_enumerated_is_not_a_proof(capsys):
+    code, out, _ = run(capsys, "scheme", "check", "valid", "--bound", "8")
+    assert code == 0
+    assert "holds-enumerated  o ≤ i: not proved: the prover cannot close it, but all" in out
+    assert "i <= 8" in out
+
+
+def test_cli_check_false_claim_exits_1(capsys, tmp_path):
+    path = tmp_path / "wrong.toml"
+    path.write_text(WRONG)
+    code, out, _ = run(capsys, "scheme", "check", str(path), "--json", "--bound", "6")
+    data = json.loads(out)
+    assert code == 1 and data["claims"][0]["status"] == "false"
+    assert data["claims"][0]["counterexample"] == {"i": 1, "k": 2, "s": 1, "d": 1, "o": 2}
+    code, out, _ = run(capsys, "scheme", "check", str(path), "--bound", "6")
+    assert code == 1 and "smallest counterexample: i=1, k=2, s=1, d=1, o=2" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["scheme", "check", "nope"], "'nope': neither a built-in scheme nor an existing file; the built-ins are valid,"),
+    (["scheme", "check", "half", "--bound", "0"], "bound=0 is invalid"),
+    (["scheme", "compare", "-k", "x"], "kernel_size='x' is invalid"),
+    (["scheme", "compare", "pool-ceil", "--param", "p"], "a parameter is NAME=VALUE"),
+    (["scheme", "compare", "valid", "--param", "q=1"], "no scheme declares a parameter 'q'"),
+    (["scheme"], "the following arguments are required"),
+])
+def test_cli_errors_are_one_line(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+def test_cli_bad_file_names_file_and_line(capsys, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(GOOD + "colour = 'red'\n")
+    code, _, err = run(capsys, "scheme", "check", str(path))
+    assert code == 2 and f"{path}:4: colour: unknown key" in err and err.count("\n") == 1
+
+
+def test_cli_compare(capsys):
+    code, out, _ = run(capsys, "scheme", "compare", "tf-same", "onnx-same-lower", "torch-same", "-k", "4", "-s",
+                       "2", "-i", "5,6", "--json")
+    data = json.loads(out)
+    assert code == 0 and (data["kernel_size"], data["stride"], data["sizes"]) == (4, 2, [5, 6])
+    by_name = {row["scheme"]: row for row in data["schemes"]}
+    assert [(c["before"], c["after"]) for c in by_name["tf-same"]["cells"]] == [(1, 2), (1, 1)]
+    assert [(c["before"], c["after"]) for c in by_name["onnx-same-lower"]["cells"]] == [(2, 1), (1, 1)]
+    assert not by_name["torch-same"]["applicable"]
+    assert by_name["torch-same"]["cells"][0]["note"] == "needs s = 1"
+    code, out, _ = run(capsys, "scheme", "compare", "-k", "4", "--param", "p=1")
+    assert code == 0 and "p = 1" in out and "half" in out and "n/a: needs k mod 2 = 1" in out
+    assert "torch-same                 1+2→5" in out and "onnx-same-lower            2+1→5" in out
+
+
+def test_report_data_is_json_ready():
+    json.dumps(report_data(report("pool-ceil")))
+    assert report_data(report("pool-ceil"))["ceil_mode"] is True
