@@ -28,6 +28,7 @@ from typing import Any, Iterator
 from xml.sax.saxutils import escape
 
 from . import oracle
+from .queries import transpose
 from . import validation as check
 from .errors import ParameterError
 
@@ -109,9 +110,9 @@ def transposed_figure(
     """
     i, k, s, p, d, shown = _validate(input_size, kernel_size, stride, padding, dilation, positions)
     inputs = oracle.connectivity(i, k, s, (p, p), d).shape[0]  # i' of the equivalent convolution
-    p_prime = d * (k - 1) - p
-    a = (i + 2 * p - d * (k - 1) - 1) % s
-    before, after = p_prime, p_prime + a
+    equivalent = transpose(k, s, p, d, input_size=i)  # p' and a, as derived from the connectivity
+    p_prime, a = equivalent.padding[0], equivalent.a
+    before, after = p_prime, equivalent.padding[1] + a
     stretched = oracle.stretched_length(inputs, s - 1)
     outputs = oracle.connectivity(inputs, k, 1, (before, after), d, zeros_between=s - 1).shape[0]
     # Draw the stretched input and the padded one together: where padding is

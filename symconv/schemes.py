@@ -54,6 +54,7 @@ from .model import Equivalent
 from .numeric import compile_expr
 from .parsing import parse_claim, parse_expression
 from .printing import text
+from .shapes import pool_output_size
 from .proofs import Proof, Theorem, enumerate_cases, prove
 from .validation import nonnegative, positive
 
@@ -485,8 +486,7 @@ def _raw_output_size(scheme: Scheme) -> sympy.Expr:
 def _general(ceil_mode: bool) -> sympy.Expr:
     if not ceil_mode:
         return general_output_size()
-    reach = S.i + S.p_l + S.p_r - S.d * (S.k - 1) - 1
-    return Min(ceiling(reach / S.s), floor((S.i + S.p_l - 1) / S.s)) + 1
+    return pool_output_size(S.i, S.k, S.s, (S.p_l, S.p_r), S.d, ceil_mode=True)
 
 
 def _output_steps(scheme: Scheme) -> list[Step]:

@@ -89,10 +89,12 @@ def _pool_1d(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil_m
                 f"no pooling window fits: ceil mode needs i + p_l + p_r + s = {reach + 1 + stride}"
                 f" > d(k - 1) + 1 = {dilation * (kernel_size - 1) + 1}")
         return size
-    from sympy import Lt, Piecewise, ceiling
+    from sympy import Min, ceiling, floor
 
-    last = ceiling(reach / stride)
-    return Piecewise((last + 1, Lt(last * stride, input_size + pad[0])), (last, True))
+    # The same rule as one expression: window j is kept while j <= ceil(reach/s) and
+    # s j <= i + p_l - 1. Exact whenever p_r <= d(k - 1) + 1, which the half-kernel
+    # limit on pooling padding guarantees.
+    return Min(ceiling(reach / stride), floor((input_size + pad[0] - 1) / stride)) + 1
 
 
 def output_padding_rule(stride: Any, dilation: Any) -> str:

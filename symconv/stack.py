@@ -423,20 +423,21 @@ def _flatten(rounded: Expr) -> Expr:
     return floor((inner.args[0] + shift) / c)
 
 
-def _ceil_mode(piecewise: sympy.Piecewise, layer: Layer, size: Expr, padding: tuple[Size, Size]) -> Expr:
-    """A ceil-mode pool's size without the Piecewise of :func:`pool_output_size`.
+def _ceil_mode(output: Expr, layer: Layer, size: Expr, padding: tuple[Size, Size]) -> Expr:
+    """A ceil-mode pool's size, with the last-window rule dropped where it never applies.
 
-    The Piecewise keeps the last window, number ``last``, only if it starts
-    before i + p_l. That window starts at most s - 1 past i + p_l + p_r - d(k - 1) - 1,
-    so it is always kept when p_r + s - 1 <= d(k - 1), as in every pool whose
-    stride is at most its kernel. Otherwise, when it is dropped, the window
-    before it starts inside (p_r <= k/2 keeps p_r <= d(k - 1)), so
-    last = ceil((i + p_l)/s) and the size is min(last + 1, ceil((i + p_l)/s)).
+    shapes.py gives ``min(⌈reach/s⌉, ⌊(i + p_l - 1)/s⌋) + 1``. The last window
+    starts at most s - 1 past i + p_l + p_r - d(k - 1) - 1, so it always starts
+    inside the input or the left padding when p_r + s - 1 <= d(k - 1), as in
+    every pool whose stride is at most its kernel: then the min is its ceiling.
     """
-    kept = piecewise.args[0].expr
     if padding[1] + layer.stride - 1 <= layer.dilation * (layer.kernel_size - 1):
-        return kept
-    return sympy.Min(kept, ceiling((size + padding[0]) / layer.stride))
+        # Only this layer's min (the input may hold earlier ones); sympy may pull an
+        # integer out of the ceiling (⌈x - 1⌉ = ⌈x⌉ - 1), so look past it.
+        ours = sympy.sympify(output).atoms(sympy.Min) - sympy.sympify(size).atoms(sympy.Min)
+        return output.xreplace({
+            m: next((arg for arg in m.args if isinstance(arg.as_coeff_Add()[1], ceiling)), m) for m in ours})
+    return output
 
 
 @lru_cache(maxsize=64)
@@ -445,7 +446,7 @@ def _expressions(stack: Stack, i: Expr) -> tuple[Expr, ...]:
     for layer in stack.layers:
         padding = scheme_padding(layer, size)
         output = _apply(layer, size)
-        if isinstance(output, sympy.Piecewise):
+        if layer.op == "pool" and layer.ceil_mode:
             output = _ceil_mode(output, layer, size, padding)
         size = output.replace(lambda e: isinstance(e, (floor, ceiling)), _flatten)
         result.append(size)
@@ -462,7 +463,7 @@ def simplification_steps(stack: Stack, i: Expr = symbols.i) -> tuple[Step, ...]:
     for number, (layer, merged) in enumerate(zip(stack.layers, _expressions(stack, i)), start=1):
         name = Symbol(f"o_{number}", integer=True)
         output = _apply(layer, size)
-        if isinstance(output, sympy.Piecewise):
+        if layer.op == "pool" and layer.ceil_mode:
             output = _ceil_mode(output, layer, size, scheme_padding(layer, size))
             steps.append(Step(Eq(name, output), f"layer {number}: {layer} (ceil mode, the last-window rule resolved)"))
         else:

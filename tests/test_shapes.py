@@ -83,10 +83,15 @@ def test_sympy_integer_values_give_numbers():
     assert conv_output_size(sympy.Integer(5), 3) == 3
 
 
-def test_symbolic_ceil_mode_is_piecewise_and_exact():
-    expr = pool_output_size(i, kernel_size=3, stride=2, padding=1, ceil_mode=True)
-    for size in range(1, 30):
-        assert expr.subs(i, size) == pool_output_size(size, kernel_size=3, stride=2, padding=1, ceil_mode=True)
+@pytest.mark.parametrize("k_, s_, p_, d_", [(3, 2, 1, 1), (2, 2, 1, 1), (3, 3, 1, 1), (4, 3, 2, 1), (2, 3, 1, 2), (5, 4, 2, 1)])
+def test_symbolic_ceil_mode_is_exact(k_, s_, p_, d_):
+    expr = pool_output_size(i, kernel_size=k_, stride=s_, padding=p_, dilation=d_, ceil_mode=True)
+    for size in range(1, 40):
+        try:
+            expected = pool_output_size(size, kernel_size=k_, stride=s_, padding=p_, dilation=d_, ceil_mode=True)
+        except ParameterError:
+            continue
+        assert expr.subs(i, size) == expected
 
 
 def test_n_d_per_axis():
