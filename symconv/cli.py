@@ -118,8 +118,12 @@ def _cmd_shape(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from .verification import Box, verify
 
-    box = Box(input_size=_int("bound", args.bound), kernel_size=_int("max_kernel_size", args.max_kernel_size),
-              stride=_int("max_stride", args.max_stride), dilation=_int("max_dilation", args.max_dilation))
+    from .validation import positive
+
+    box = Box(input_size=positive("bound", _int("bound", args.bound)),
+              kernel_size=positive("max_kernel_size", _int("max_kernel_size", args.max_kernel_size)),
+              stride=positive("max_stride", _int("max_stride", args.max_stride)),
+              dilation=positive("max_dilation", _int("max_dilation", args.max_dilation)))
     report = verify(box)
     data = {
         "box": {"input_size": box.input_size, "kernel_size": box.kernel_size,
@@ -242,10 +246,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .document import build_document
-    from .render import planned_files, write_files
+    from .render import planned_files, prepare_output, write_files
 
     formats = ["latex", "markdown"] if args.format == "all" else [args.format]
     template_dir = None if args.template_dir is None else Path(args.template_dir)
+    prepare_output(Path(args.output))
     document = build_document()
     written = write_files(planned_files(document, formats, template_dir), Path(args.output))
     data = {"output": args.output, "written": [str(path) for path in written],
@@ -300,9 +305,10 @@ def _cmd_scheme_compare(args: argparse.Namespace) -> int:
 def _cmd_scheme_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .render import file_stem, render_scheme_latex, render_scheme_markdown, write_files
+    from .render import file_stem, prepare_output, render_scheme_latex, render_scheme_markdown, write_files
     from .schemes import check_scheme, resolve
 
+    prepare_output(Path(args.output))
     report = check_scheme(resolve(args.scheme))
     stem = f"scheme-{file_stem(report.scheme.name)}"
     files = {}

@@ -191,17 +191,23 @@ def planned_files(document, formats: Iterable[str], template_dir: Optional[Path]
     return files
 
 
-def write_files(files: dict[str, str], output: Path) -> list[Path]:
-    """Write atomically; refuse to overwrite anything symconv did not generate."""
+def prepare_output(output: Path, subdirectories: Iterable[Path] = ()) -> Path:
+    """Create ``output`` (and subdirectories) or say why it cannot be written, before any work is done."""
     output = Path(output)
     try:
         output.mkdir(parents=True, exist_ok=True)
-        for relative in files:
-            (output / relative).parent.mkdir(parents=True, exist_ok=True)
+        for subdirectory in subdirectories:
+            (output / subdirectory).mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise OutputError(f"output={str(output)!r} is invalid: cannot create it ({error.strerror})") from None
     if not os.access(output, os.W_OK):
         raise OutputError(f"output={str(output)!r} is invalid: the directory is not writable")
+    return output
+
+
+def write_files(files: dict[str, str], output: Path) -> list[Path]:
+    """Write atomically; refuse to overwrite anything symconv did not generate."""
+    output = prepare_output(output, {Path(relative).parent for relative in files})
     for relative in files:
         target = output / relative
         if target.exists() and MARKER not in target.read_text(encoding="utf-8", errors="replace")[:400]:

@@ -76,7 +76,7 @@ BAD = [
     (["shape", "fft", "-i", "5", "-k", "3"], "invalid choice: 'fft'"),
     (["show", "16"], "number=16 is invalid: a relationship number must be an integer from 1 to 15"),
     (["show", "two"], "number='two' is invalid"),
-    (["verify", "--bound", "0"], "input_size=0 is invalid"),
+    (["verify", "--bound", "0"], "bound=0 is invalid: bound must be a positive integer"),
     (["frobnicate"], "invalid choice"),
     ([], "required: command"),
 ]
