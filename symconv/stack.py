@@ -432,11 +432,18 @@ def _ceil_mode(output: Expr, layer: Layer, size: Expr, padding: tuple[Size, Size
     every pool whose stride is at most its kernel: then the min is its ceiling.
     """
     if padding[1] + layer.stride - 1 <= layer.dilation * (layer.kernel_size - 1):
-        # Only this layer's min (the input may hold earlier ones); sympy may pull an
-        # integer out of the ceiling (⌈x - 1⌉ = ⌈x⌉ - 1), so look past it.
+        # Only this layer's min (the input may hold earlier ones), and only when it
+        # still reads min(⌈…⌉, ⌊…⌋): sympy may evaluate a ceiling away or flatten
+        # nested mins, and then the exact min is kept as it is. It may also pull an
+        # integer out of the ceiling (⌈x - 1⌉ = ⌈x⌉ - 1), so look past that.
         ours = sympy.sympify(output).atoms(sympy.Min) - sympy.sympify(size).atoms(sympy.Min)
-        return output.xreplace({
-            m: next((arg for arg in m.args if isinstance(arg.as_coeff_Add()[1], ceiling)), m) for m in ours})
+        chosen = {}
+        for m in ours:
+            ceilings = [arg for arg in m.args if isinstance(arg.as_coeff_Add()[1], ceiling)]
+            floors = [arg for arg in m.args if isinstance(arg.as_coeff_Add()[1], floor)]
+            if len(m.args) == 2 and len(ceilings) == 1 and len(floors) == 1:
+                chosen[m] = ceilings[0]
+        return output.xreplace(chosen)
     return output
 
 

@@ -572,3 +572,19 @@ def test_input_dependent_scheme_has_no_fixed_receptive_field():
     with pytest.raises(ParameterError, match="depends on the input size"):
         receptive_field(parse_stack("conv k=3 scheme=tf-same"))
     assert receptive_field(parse_stack("conv k=3 scheme=half; conv k=3 scheme=causal")).size == 5
+
+
+@pytest.mark.parametrize("spec", [
+    "pool k=1 s=2 ceil; pool k=2 s=1 ceil",  # sympy flattens the two mins: the exact min must stay
+    "conv k=1 p=0,1; pool k=1 s=2 ceil; pool k=2 s=1 ceil",
+    "pool k=2 ceil; pool k=2 ceil; pool k=3 s=2 p=1 ceil",
+])
+def test_ceil_mode_chains_stay_exact(spec):
+    net = parse_stack(spec)
+    expressions = size_expressions(net)
+    for n in range(1, 60):
+        try:
+            expected = sizes(net, n)
+        except ParameterError:
+            continue
+        assert [e.subs(i, n) for e in expressions] == expected
