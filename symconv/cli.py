@@ -171,8 +171,8 @@ def _cmd_transpose(args: argparse.Namespace) -> int:
             "zeros_between": eq.zeros_between, "padding": [_value(v) for v in eq.padding],
             "a": _value(eq.a), "input_size": _value(eq.input_size), "output_size": _value(eq.output_size)}
     before, after = (_value(v) for v in eq.padding)
-    crop = [f"crops {-v} {side}" for v, side in ((eq.padding[0], "before"), (eq.padding[1], "after"))
-            if isinstance(v, int) and v < 0]
+    crop = [f"crops {-v} {side}" for v, side in ((eq.padding[0], "before"), (eq.padding[1] + eq.a, "after"))
+            if isinstance(v, int) and v < 0]  # the end pads padding[1] + a in all
     lines = [
         "The transposed convolution equals this direct convolution (kernel flipped):",
         f"  kernel_size k' = {eq.kernel_size}, stride s' = {eq.stride}, dilation d' = {eq.dilation}",
@@ -278,12 +278,21 @@ def _cmd_scheme_check(args: argparse.Namespace) -> int:
     return 0 if report.holds else 1
 
 
+MAX_SIZES = 200  # columns in a comparison table
+
+
 def _sizes(text: str) -> list[int]:
     """``A..B`` or ``A,B,C``."""
     if ".." in text:
         low, _, high = text.partition("..")
-        return list(range(_int("input_sizes", low), _int("input_sizes", high) + 1))
-    return [_int("input_sizes", part) for part in text.split(",")]
+        low_, high_ = _int("input_sizes", low), _int("input_sizes", high)
+        if high_ - low_ + 1 > MAX_SIZES:
+            raise ParameterError("input_sizes", text, f"compare at most {MAX_SIZES} input sizes")
+        return list(range(low_, high_ + 1))
+    parts = text.split(",")
+    if len(parts) > MAX_SIZES:
+        raise ParameterError("input_sizes", text[:40], f"compare at most {MAX_SIZES} input sizes")
+    return [_int("input_sizes", part) for part in parts]
 
 
 def _cmd_scheme_compare(args: argparse.Namespace) -> int:

@@ -36,7 +36,7 @@ from . import oracle
 from . import symbols as S
 from .catalogue import relationship
 from .derive import Step, general_output_size, transposed
-from .errors import ParameterError
+from .errors import ParameterError, SymconvError
 from .numeric import compile_expr
 
 Status = Literal["proved", "unproved", "disproved"]
@@ -106,7 +106,12 @@ def _nonneg_facts(facts: Iterable[sympy.Basic]) -> list[sympy.Expr]:
             out += _nonneg_facts(fact.args)
         elif isinstance(fact, (Le, Lt, Ge, Gt)):
             low, high = (fact.lhs, fact.rhs) if isinstance(fact, (Le, Lt)) else (fact.rhs, fact.lhs)
-            out.append(sympy.expand(high - low - (1 if isinstance(fact, (Lt, Gt)) else 0)))
+            gap = sympy.expand(high - low)
+            if isinstance(fact, (Lt, Gt)):
+                if gap.is_integer is not True:
+                    continue  # a < b gives b - a >= 1 only between integers; otherwise nothing usable
+                gap -= 1
+            out.append(gap)
         elif isinstance(fact, Eq):
             out += [sympy.expand(fact.lhs - fact.rhs), sympy.expand(fact.rhs - fact.lhs)]
     return out
@@ -160,9 +165,20 @@ def _split(expr: sympy.Expr, modulus: sympy.Expr) -> tuple[sympy.Expr, sympy.Exp
 
 
 class _Prover:
-    def __init__(self) -> None:
+    def __init__(self, taken: Iterable[str] = ()) -> None:
         self.steps: list[Step] = []
         self.fresh = itertools.count(1)
+        self.taken = set(taken)
+
+    def quotient_and_remainder(self) -> tuple[sympy.Symbol, sympy.Symbol]:
+        """Fresh q_n, r_n whose names no symbol of the theorem uses (a user may call one r_1)."""
+        while True:
+            n = next(self.fresh)
+            names = (f"q_{n}", f"r_{n}")
+            if not self.taken & set(names):
+                self.taken |= set(names)
+                return (sympy.Symbol(names[0], integer=True),
+                        sympy.Symbol(names[1], integer=True, nonnegative=True))
 
     def note(self, statement: sympy.Basic, why: str) -> None:
         self.steps.append(Step(statement, why))
@@ -177,9 +193,7 @@ class _Prover:
             if not (modulus.is_integer and modulus.is_positive and numerator.is_integer):
                 raise _Unproved(f"cannot apply the division algorithm to {atom}")
             whole, rest = _split(numerator, modulus)
-            n = next(self.fresh)
-            q = sympy.Symbol(f"q_{n}", integer=True)
-            r = sympy.Symbol(f"r_{n}", integer=True, nonnegative=True)
+            q, r = self.quotient_and_remainder()
             # floor(E/m) = M + q and E mod m = r where C = m q + r; ceil(E/m) = -floor(-E/m).
             value = {floor: whole + q, sympy.ceiling: -(whole + q), Mod: r}[type(atom)]
             replace = {atom: value}
@@ -352,38 +366,65 @@ _RANGES = {
 }
 
 
+def _default_range(symbol: sympy.Symbol) -> range:
+    if symbol.is_positive:
+        return range(1, 9)
+    if symbol.is_nonnegative:
+        return range(0, 9)
+    return range(-6, 7)
+
+
 def enumerate_cases(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = None):
-    """Count the cases in the box and find the smallest counterexample."""
+    """Count the cases in the box and find the smallest counterexample.
+
+    Hypotheses on the variables alone are checked first, so a definition is
+    only evaluated inside its domain; a division by zero there is an error in
+    the theorem, reported with the case.
+    """
     ranges = {**_RANGES, **(ranges or {})}
     subs = {h.lhs: h.rhs for h in theorem.hypotheses if isinstance(h, Eq) and h.lhs.is_Symbol}
     free = [v for v in theorem.variables if v not in subs]
     base = list(theorem.variables) + [sym for sym, _ in theorem.definitions if sym not in theorem.variables]
     given = [compile_expr(subs.get(v, v), free) for v in theorem.variables]
     defined = [(base.index(sym), compile_expr(expr, base)) for sym, expr in theorem.definitions]
-    checks = [compile_expr(h, base) for h in theorem.hypotheses if not (isinstance(h, Eq) and h.lhs.is_Symbol)]
+    rest = [h for h in theorem.hypotheses if not (isinstance(h, Eq) and h.lhs.is_Symbol)]
+    early = [compile_expr(h, base) for h in rest if h.free_symbols <= set(theorem.variables)]
+    late = [compile_expr(h, base) for h in rest if not h.free_symbols <= set(theorem.variables)]
     statement = compile_expr(theorem.statement, base)
     count, failures = 0, []
-    for point in itertools.product(*(ranges[v] for v in free)):
+    for point in itertools.product(*(ranges.get(v, _default_range(v)) for v in free)):
         values = [value(*point) for value in given] + [0] * (len(base) - len(theorem.variables))
-        for slot, value in defined:
-            values[slot] = value(*values)
-        if not all(check(*values) for check in checks):
-            continue
-        if theorem.truth is not None:
-            truth = theorem.truth(dict(zip(base, values)))
-            for slot, value in defined:  # later definitions may use what the oracle replaced
-                values[slot] = truth[base[slot]] if base[slot] in truth else value(*values)
+        try:
+            if not all(check(*values) for check in early):
+                continue
+            for slot, value in defined:
+                values[slot] = value(*values)
+            if not all(check(*values) for check in late):
+                continue
+            if theorem.truth is not None:
+                truth = theorem.truth(dict(zip(base, values)))
+                for slot, value in defined:  # later definitions may use what the oracle replaced
+                    values[slot] = truth[base[slot]] if base[slot] in truth else value(*values)
+            holds = statement(*values)
+        except ZeroDivisionError:
+            case = ", ".join(f"{v}={x}" for v, x in zip(theorem.variables, values))
+            raise SymconvError(f"{theorem.name}: division by zero at {case}; restrict it with a hypothesis") from None
         count += 1
-        if not statement(*values):
+        if not holds:
             failures.append(dict(zip(map(str, base), values)))
     key = [str(v) for v in theorem.variables]
-    failures.sort(key=lambda case: (sum(case[v] for v in key), [case[v] for v in key]))
+    failures.sort(key=lambda case: (sum(abs(case[v]) for v in key), [case[v] for v in key]))
     return count, (failures[0] if failures else None)
 
 
 def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = None) -> Proof:
     """Prove ``theorem`` for all integers, and check it against the oracle on ``ranges``."""
-    prover = _Prover()
+    for variable in theorem.variables:
+        if variable.is_integer is not True:
+            raise ParameterError("variables", str(variable), "every variable of a theorem must be an integer symbol")
+    named = [theorem.statement, *theorem.hypotheses, *(value for _, value in theorem.definitions),
+             *theorem.variables, *(symbol for symbol, _ in theorem.definitions)]
+    prover = _Prover(str(symbol) for item in named for symbol in sympy.sympify(item).free_symbols)
     hypotheses = list(theorem.hypotheses)
     definitions = [Eq(symbol, value) for symbol, value in theorem.definitions]
     prover.note(Tuple(*hypotheses, theorem.statement) if hypotheses else theorem.statement,

@@ -42,6 +42,11 @@ def _numeric(*values) -> bool:
     return all(check.known(v) for v in values)
 
 
+def _smallest_input(output_size, kernel_size, stride, dilation, total_padding):
+    """The least ``i + P`` that gives ``output_size``: ``s(o - 1) + d(k - 1) + 1`` (theorem ambiguity-same-output)."""
+    return stride * (output_size - 1) + dilation * (kernel_size - 1) + 1 - total_padding
+
+
 def transpose(kernel_size: Int, stride: Int = 1, padding: Padding = 0, dilation: Int = 1,
               input_size: Optional[Int] = None) -> Equivalent:
     """The direct convolution equivalent to the transpose of this convolution.
@@ -93,7 +98,7 @@ def input_sizes(output_size: Int, kernel_size: Int, stride: Int = 1, padding: Pa
     """
     output_size = check.positive("output_size", output_size)
     kernel_size, stride, (before, after), dilation = _conv_params(kernel_size, stride, padding, dilation)
-    smallest = stride * (output_size - 1) + dilation * (kernel_size - 1) + 1 - before - after
+    smallest = _smallest_input(output_size, kernel_size, stride, dilation, before + after)
     if _numeric(smallest, stride):
         return tuple(size for size in range(smallest, smallest + stride) if size >= 1)
     return sympy.ImageSet(sympy.Lambda(S.a, smallest + S.a), sympy.Range(0, stride))
@@ -145,7 +150,7 @@ def paddings(input_size: Int, kernel_size: Int, stride: Int = 1, dilation: Int =
         raise ParameterError("output_size", output_size, "output_size must be an integer, 'same' or 'ceil'")
     else:
         target = check.positive("output_size", output_size)
-    low = stride * (target - 1) + dilation * (kernel_size - 1) + 1 - input_size
+    low = _smallest_input(target, kernel_size, stride, dilation, 0) - input_size  # the least total padding
     high = low + stride - 1
     if not _numeric(low, high):
         return Paddings(target, sympy.Max(low, 0), high, (), None,

@@ -49,12 +49,12 @@ from sympy.logic.boolalg import Boolean
 from . import oracle
 from . import symbols as S
 from .derive import Step, general_output_size, transposed
-from .errors import ParseError, SchemeError
+from .errors import ParameterError, ParseError, SchemeError
 from .model import Equivalent
 from .numeric import compile_expr
 from .parsing import parse_claim, parse_expression
 from .printing import text
-from .shapes import pool_output_size
+from .shapes import pool_output_size, transposed_output_size
 from .proofs import Proof, Theorem, enumerate_cases, prove
 from .validation import nonnegative, positive
 
@@ -211,6 +211,8 @@ def scheme_from_toml(content: str, source: str = "<text>") -> Scheme:
     ...
     symconv.errors.SchemeError: x.toml:4: colour: unknown key; the keys are name, description, framework, ...
     """
+    if not isinstance(content, str):
+        raise ParameterError("content", type(content).__name__, "expected a string")
     origin = _Source(source, content)
     try:
         table = tomllib.loads(content)
@@ -381,8 +383,13 @@ def scheme(name: str) -> Scheme:
     return known[name]
 
 
+MAX_BOUND = 256  #: enumeration goes up to i <= bound for every small k, s, d: keep it finite
+
+
 def resolve(name_or_path: str) -> Scheme:
     """A built-in by name, or else a scheme file (what the CLI accepts)."""
+    if not isinstance(name_or_path, str):
+        raise ParameterError("name_or_path", type(name_or_path).__name__, "expected a string")
     if name_or_path in builtin_schemes():
         return builtin_schemes()[name_or_path]
     if Path(name_or_path).is_file():
@@ -465,13 +472,9 @@ def _truth(scheme: Scheme, variables: Sequence[Symbol]) -> Callable[[Mapping[Sym
             size = oracle.count_pool_windows(i, k, s, pads, d, ceil_mode=True)
         else:
             size = oracle.count_positions(i, k, s, pads, d)
-        found = {o: size}
-        if o_t in env and size >= 1:
-            # The equivalent direct convolution of the transpose, on the stretched input of `size` units.
-            span = d * (k - 1)
-            crop = (span - pads[0], span - pads[1] + env[a])
-            found[o_t] = oracle.count_positions(oracle.stretched_length(size, s - 1), k, 1, crop, d)
-        return found
+        # Only the direct convolution's size comes from the oracle: the transposed size o'
+        # stays the formula under test, compared with the true input size i.
+        return {o: size}
 
     return truth
 
@@ -656,7 +659,11 @@ def check_scheme(scheme: Scheme, bound: int = DEFAULT_BOUND) -> SchemeReport:
     >>> text(report.output_size), [c.status for c in report.claims]
     ('⌈i/s⌉', ['proved', 'proved'])
     """
+    if not isinstance(scheme, Scheme):
+        raise ParameterError("scheme", type(scheme).__name__, "expected a Scheme: use scheme(name), load_scheme(path) or declare(...)")
     bound = positive("bound", bound)
+    if bound > MAX_BOUND:
+        raise ParameterError("bound", bound, f"bound must be at most {MAX_BOUND}")
     domain = _domain(scheme, {S.i: range(1, bound + 1)})
     truth = _truth(scheme, domain.variables)
     raw = _raw_output_size(scheme)
@@ -698,7 +705,7 @@ def check_scheme(scheme: Scheme, bound: int = DEFAULT_BOUND) -> SchemeReport:
     report_transposed = None
     if output_padding is not None:
         recovered = sympy.And(Eq(o_t, S.i), Le(0, a, evaluate=False), Le(a, S.s - 1))
-        o_prime = S.s * (o - 1) - scheme.before - scheme.after + S.d * (S.k - 1) + a + 1
+        o_prime = transposed_output_size(o, S.k, S.s, (scheme.before, scheme.after), S.d, a)
         recovers = settle("transposable", "the transpose with a gives back i", recovered, [(o_t, o_prime)])
         report_transposed = TransposedReport(
             _equivalent(scheme), _simplest(output_padding, scheme, _domain(scheme, {}), _hints(scheme, a)), recovers)

@@ -68,6 +68,8 @@ def _conv_1d(input_size, kernel_size, stride=1, padding=0, dilation=1):
 def _pool_1d(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     kernel_size = check.positive("kernel_size", kernel_size)
     stride = kernel_size if stride is None else stride
+    if not isinstance(ceil_mode, bool):
+        raise ParameterError("ceil_mode", ceil_mode, "ceil_mode must be True or False")
     pad = check.padding_pair("padding", padding)
     for side, amount in zip(("padding[0]", "padding[1]") if pad[0] != pad[1] else ("padding",) * 2, pad):
         if check.known(amount) and check.known(kernel_size) and 2 * amount > kernel_size:
@@ -125,6 +127,8 @@ def _per_axis(one_axis: Callable[..., Any], input_size: Any, padding: Any, **par
     axes: Optional[int] = None
     for name, value in [("input_size", input_size), *params.items()]:
         if isinstance(value, (tuple, list)):
+            if not value:
+                raise ParameterError(name, (), f"{name} must have at least one axis")
             if axes is None:
                 axes = len(value)
             elif len(value) != axes:

@@ -60,6 +60,7 @@ import sympy
 from sympy import Eq, Expr, Poly, Symbol, ceiling, floor
 
 from . import symbols
+from .validation import positive
 from .errors import ParameterError, ParseError, SchemeError, SymconvError
 from .derive import Step
 from .printing import text
@@ -141,7 +142,12 @@ class Stack:
     pairs: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.layers, (str, bytes)) or not hasattr(self.layers, "__iter__"):
+            raise ParameterError("layers", type(self.layers).__name__, "layers must be a sequence of Layer")
         object.__setattr__(self, "layers", tuple(self.layers))
+        for number, layer in enumerate(self.layers, 1):
+            if not isinstance(layer, Layer):
+                raise ParameterError(f"layer {number}", type(layer).__name__, "expected a Layer")
         object.__setattr__(self, "pairs", tuple(tuple(pair) for pair in self.pairs))
         if not self.layers:
             raise ParameterError("layers", (), "a stack needs at least one layer")
@@ -189,6 +195,8 @@ def _check_layer(layer: Layer, number: int) -> None:
 
     if layer.op not in OPS:
         raise fail("op", layer.op, "op must be conv, pool or tconv")
+    if not isinstance(layer.ceil_mode, bool):
+        raise fail("ceil_mode", layer.ceil_mode, "ceil_mode must be True or False")
     if layer.ceil_mode and layer.op != "pool":
         raise fail("ceil_mode", True, "ceil mode applies to pool layers only")
     if layer.output_padding != 0 and layer.op != "tconv":
@@ -268,6 +276,8 @@ def parse_stack(source: str) -> Stack:
     ...
     symconv.errors.ParseError: cannot parse 'cnv k=3': 'cnv' at column 1: layer 2: unknown op, expected conv, pool or tconv
     """
+    if not isinstance(source, str):
+        raise ParseError(repr(source)[:40], 0, repr(source)[:20], "a stack's text must be a string")
     if len(source) > MAX_TEXT_LENGTH:
         raise ParseError(source[:40] + "...", MAX_TEXT_LENGTH, source[MAX_TEXT_LENGTH:][:10],
                          f"a stack's text is at most {MAX_TEXT_LENGTH} characters")
@@ -357,6 +367,23 @@ def _parse_pairs(source: str) -> tuple[tuple[str, str], ...]:
 # ---------------------------------------------------------------- sizes
 
 
+def _as_stack(value: object) -> "Stack":
+    if not isinstance(value, Stack):
+        raise ParameterError("stack", type(value).__name__, "expected a Stack: build one with parse_stack(text)")
+    return value
+
+
+def _as_input(value: object) -> object:
+    """An input size: a positive int, a sympy expression, or a non-empty tuple of those."""
+    if isinstance(value, (tuple, list)):
+        if not value:
+            raise ParameterError("input_size", (), "give at least one axis")
+        return tuple(_as_input(axis) for axis in value)
+    if isinstance(value, Expr) and not value.is_Integer:
+        return value
+    return positive("input_size", value)
+
+
 def sizes(stack: Stack, input_size: Union[int, Sequence[int]]) -> list:
     """Every layer's output size, or a ParameterError naming the first layer that fails.
 
@@ -370,7 +397,8 @@ def sizes(stack: Stack, input_size: Union[int, Sequence[int]]) -> list:
     ...
     symconv.errors.ParameterError: layer 2 (pool k=2) input_size=1 is invalid: no kernel position fits: i + p_l + p_r = 1 < d(k - 1) + 1 = 2
     """
-    if isinstance(input_size, (tuple, list)):
+    stack, input_size = _as_stack(stack), _as_input(input_size)
+    if isinstance(input_size, tuple):
         return list(zip(*(sizes(stack, axis) for axis in input_size)))
     result, size = [], input_size
     for number, layer in enumerate(stack.layers, 1):
@@ -514,11 +542,12 @@ def output_size(stack: Stack, i: Union[Size, Sequence[Size]] = symbols.i) -> Uni
     >>> output_size(parse_stack("pool k=2; pool k=2"), (h, 70))
     (floor(h/4), 17)
     """
-    if isinstance(i, (tuple, list)):
+    stack, i = _as_stack(stack), _as_input(i)
+    if isinstance(i, tuple):
         return tuple(output_size(stack, axis) for axis in i)
-    if isinstance(i, Expr) and not i.is_Integer:
+    if isinstance(i, Expr):
         return _expressions(stack, i)[-1]
-    return sizes(stack, int(i))[-1]
+    return sizes(stack, i)[-1]
 
 
 # ---------------------------------------------------------------- receptive fields
@@ -637,6 +666,7 @@ def receptive_fields(stack: Stack) -> list[ReceptiveField]:
     >>> [(f.size, f.stride, f.padding) for f in receptive_fields(parse_stack("conv k=3 p=1; pool k=2; tconv k=4 s=2 p=1"))]
     [(3, 1, 1), (4, 2, 1), (6, 1, 3)]
     """
+    stack = _as_stack(stack)
     regions, result = _Regions((0,), (0,), 1), []
     for number, layer in enumerate(stack.layers, 1):
         if layer.op != "tconv":
@@ -804,7 +834,7 @@ def _case(residue: int, modulus: int, pairs: list[tuple[Size, Size]], i: Expr) -
 
 
 def _decide(stack: Stack, query: str, equalities: Equalities) -> Decision:
-    i = symbols.i
+    stack, i = _as_stack(stack), symbols.i
     pairs = equalities(i, size_expressions(stack, i))
     # With M the product of the down-sampling strides, i -> i + M shifts every
     # strided layer's input by a multiple of its stride, so with i = M*m + r
@@ -870,6 +900,7 @@ def inputs_for_output(stack: Stack, target: int) -> Decision:
     >>> print(inputs_for_output(parse_stack("conv k=3 s=2 p=1"), 112))
     i ∈ {223, 224}
     """
+    target = positive("target", target)
     return _decide(stack, f"o = {target}", lambda i, sizes_: [(sizes_[-1], target)])
 
 
@@ -911,6 +942,9 @@ def summary(stack: Stack, input_size: Union[int, Sequence[int], None] = None) ->
     >>> summary(parse_stack("conv k=7 s=2 p=3; pool k=3 s=2 p=1"), 224)["sizes"]
     [112, 56]
     """
+    stack = _as_stack(stack)
+    if input_size is not None:
+        input_size = _as_input(input_size)  # a bad size is the caller's error, not a finding about the stack
     result: dict = {"output_size": text(output_size(stack))}
     try:
         field_ = receptive_field(stack)

@@ -49,10 +49,11 @@ class Box:
     dilation: int = 3
 
     def __post_init__(self) -> None:
-        for name in ("input_size", "kernel_size", "stride", "dilation"):
+        # Caps keep a typo from enumerating for hours: the default box is far below them.
+        for name, cap in (("input_size", 1024), ("kernel_size", 32), ("stride", 32), ("dilation", 16)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ParameterError(name, value, f"the box's {name} must be a positive integer")
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= cap:
+                raise ParameterError(name, value, f"the box's {name} must be an integer from 1 to {cap}")
 
     def ranges(self) -> dict[sympy.Symbol, range]:
         return {
