@@ -135,6 +135,22 @@ def transposed_figure(
     )
 
 
+def _drawing(figure: Figure) -> Iterator[tuple[str, float, float]]:
+    """Every unit square to draw, in painting order, as ``(role, x, y)``; a cropped cell is followed by its "strike"."""
+    for panel, input_left, output_left, input_top in _layout(figure):
+        for y, row in enumerate(panel.cells):
+            for x, role in enumerate(row):
+                yield role, input_left + x, input_top + y
+                if role == "cropped":
+                    yield "strike", input_left + x, input_top + y
+        for y, x in panel.kernel:
+            yield "kernel", input_left + x, input_top + y
+        for y in range(panel.output_size):
+            for x in range(panel.output_size):
+                yield "output", output_left + x, y
+        yield "computed", output_left + panel.output_cell[1], panel.output_cell[0]
+
+
 def to_svg(figure: Figure) -> str:
     """A standalone SVG image: 12px cells, output grids above input grids.
 
@@ -158,22 +174,12 @@ def to_svg(figure: Figure) -> str:
         f"<style>{_SVG_STYLE}</style>",
     ]
 
-    def rect(role: str, x: float, y: float) -> None:
-        body.append(f'<rect class="{role}" x="{x * cell:g}" y="{y * cell:g}" width="{cell}" height="{cell}"/>')
-
-    for panel, input_left, output_left, input_top in _layout(figure):
-        for y, row in enumerate(panel.cells):
-            for x, role in enumerate(row):
-                rect(role, input_left + x, input_top + y)
-                if role == "cropped":
-                    x0, y0 = (input_left + x) * cell, (input_top + y) * cell
-                    body.append(f'<line class="strike" x1="{x0:g}" y1="{y0:g}" x2="{x0 + cell:g}" y2="{y0 + cell:g}"/>')
-        for y, x in panel.kernel:
-            rect("kernel", input_left + x, input_top + y)
-        for y in range(panel.output_size):
-            for x in range(panel.output_size):
-                rect("output", output_left + x, y)
-        rect("computed", output_left + panel.output_cell[1], panel.output_cell[0])
+    for role, x, y in _drawing(figure):
+        x0, y0 = x * cell, y * cell
+        if role == "strike":
+            body.append(f'<line class="strike" x1="{x0:g}" y1="{y0:g}" x2="{x0 + cell:g}" y2="{y0 + cell:g}"/>')
+        else:
+            body.append(f'<rect class="{role}" x="{x0:g}" y="{y0:g}" width="{cell}" height="{cell}"/>')
     body.append(
         f'<text x="{width * cell / 2:g}" y="{(height + 2) * cell:g}" text-anchor="middle">{escape(figure.title)}</text>'
     )
@@ -203,21 +209,11 @@ def to_tikz(figure: Figure) -> str:
         f"\\begin{{tikzpicture}}[x=0.3cm, y=-0.3cm,\n  {_TIKZ_STYLES}]",
     ]
 
-    def rect(role: str, x: float, y: float) -> None:
-        lines.append(f"\\path[{role} cell] ({x:g},{y:g}) rectangle +(1,1);")
-
-    for panel, input_left, output_left, input_top in _layout(figure):
-        for y, row in enumerate(panel.cells):
-            for x, role in enumerate(row):
-                rect(role, input_left + x, input_top + y)
-                if role == "cropped":
-                    lines.append(f"\\draw[strike] ({input_left + x:g},{input_top + y:g}) -- +(1,1);")
-        for y, x in panel.kernel:
-            rect("kernel", input_left + x, input_top + y)
-        for y in range(panel.output_size):
-            for x in range(panel.output_size):
-                rect("output", output_left + x, y)
-        rect("computed", output_left + panel.output_cell[1], panel.output_cell[0])
+    for role, x, y in _drawing(figure):
+        if role == "strike":
+            lines.append(f"\\draw[strike] ({x:g},{y:g}) -- +(1,1);")
+        else:
+            lines.append(f"\\path[{role} cell] ({x:g},{y:g}) rectangle +(1,1);")
     lines += ["\\end{tikzpicture}%", "}"]
     return "\n".join(lines) + "\n"
 
