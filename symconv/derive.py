@@ -38,7 +38,6 @@ from .model import Equivalent
 q = sympy.Symbol("q", integer=True)
 r = sympy.Symbol("r", integer=True, nonnegative=True)
 x = sympy.Symbol("x", integer=True)
-p_after = sympy.Symbol("p'_a", integer=True)  # the equivalent convolution's padding after, with a
 
 
 @dataclass(frozen=True)

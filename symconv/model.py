@@ -106,7 +106,3 @@ class Relationship:
         from .render import relationship_markdown
 
         return relationship_markdown(self)
-
-    def holds_at(self, values: Mapping[sympy.Symbol, int]) -> bool:
-        """Whether a numeric case satisfies every condition (used to enumerate)."""
-        return all(bool(c.subs(values)) for c in self.conditions)

@@ -261,8 +261,7 @@ class _Prover:
             return
         if _atoms(goal, facts):
             raise _Unproved(f"the division algorithm does not apply to {_show(_atoms(goal, facts)[0])}")
-        for fact, (rest, modulus, q, r) in ((Eq(c, m * qq + rr), (c, m, qq, rr)) for c, m, qq, rr in constraints):
-            facts = facts + [fact]
+        facts = facts + [Eq(c, m * q + r) for c, m, q, r in constraints]  # divisions left unresolved
         if not _holds(goal, _nonneg_facts(facts)):
             raise _Unproved(f"could not decide {_show(goal)}")
         self.note(goal, "holds: both sides expand to the same polynomial, or the gap is a sum of nonnegative terms")

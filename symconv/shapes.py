@@ -23,15 +23,12 @@ floor(i/2 - 1/2) + 1
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 from . import validation as check
+from .validation import Int
 from .errors import ParameterError
 
-if TYPE_CHECKING:  # pragma: no cover
-    import sympy
-
-Int = Union[int, "sympy.Expr"]  #: an int, or a sympy expression for symbolic use
 PerAxis = Union[Int, Sequence[Int]]  #: one value, or one per axis
 Padding = Union[Int, tuple[Int, Int], Sequence[Union[Int, tuple[Int, Int]]]]  #: p, (before, after), or per axis
 Size = Union[Int, tuple[Int, ...]]

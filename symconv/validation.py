@@ -8,18 +8,21 @@ that provably keeps it passes, and an undecided one passes on to the formula.
 from __future__ import annotations
 
 import operator
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .errors import ParameterError
 
-Size = Union[int, Any]  # an int, or a sympy expression
+if TYPE_CHECKING:  # pragma: no cover
+    import sympy
+
+Int = Union[int, "sympy.Expr"]  #: an int, or a sympy expression for symbolic use
 
 
 def _is_sympy(value: Any) -> bool:
     return type(value).__module__.startswith("sympy")
 
 
-def integer(name: str, value: Any, minimum: int, what: str) -> Size:
+def integer(name: str, value: Any, minimum: int, what: str) -> Int:
     """``value`` as an int (or a sympy expression) that is at least ``minimum``.
 
     >>> integer("stride", 2, 1, "a positive integer")
@@ -52,15 +55,15 @@ def integer(name: str, value: Any, minimum: int, what: str) -> Size:
     return number
 
 
-def positive(name: str, value: Any) -> Size:
+def positive(name: str, value: Any) -> Int:
     return integer(name, value, 1, "a positive integer")
 
 
-def nonnegative(name: str, value: Any) -> Size:
+def nonnegative(name: str, value: Any) -> Int:
     return integer(name, value, 0, "a nonnegative integer")
 
 
-def padding_pair(name: str, value: Any) -> tuple[Size, Size]:
+def padding_pair(name: str, value: Any) -> tuple[Int, Int]:
     """An int padding, or a ``(before, after)`` pair, as a pair.
 
     >>> padding_pair("padding", 1), padding_pair("padding", (0, 2))

@@ -1,18 +1,17 @@
 """Derivations equal the catalogue; proofs close and agree with the oracle; queries are exact."""
 
-import itertools
 import json
 
 import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sympy import Eq, Ge, Mod
+from sympy import Eq, Ge
 
 from symconv import ParameterError, oracle, relationship
 from symconv import symbols as S
 from symconv.cli import main
-from symconv.derive import Derivation, Step, derivations, general_output_size, output_size, specialise, transposed
+from symconv.derive import Derivation, Step, derivations, general_output_size, specialise, transposed
 from symconv.proofs import Theorem, prove, prove_all, theorem, theorems
 from symconv.queries import input_sizes, output_padding, paddings, transpose
 from symconv.shapes import conv_output_size, transposed_output_size

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sympy import Eq, Mod
+from sympy import Eq
 
 from symconv import ParameterError, conv_output_size, oracle, pool_output_size, relationship, transposed_output_size
 from symconv.model import Relationship
