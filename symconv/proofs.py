@@ -37,59 +37,11 @@ from . import symbols as S
 from .catalogue import relationship
 from .derive import Step, general_output_size, transposed
 from .errors import ParameterError, SymconvError
-from .numeric import compile_expr
+from .proof.enumeration import enumerate_cases
+from .proof.theorem import Proof, Status, Theorem
 
-Status = Literal["proved", "unproved", "disproved"]
-Truth = Callable[[Mapping[sympy.Symbol, int]], Mapping[sympy.Symbol, int]]
 
 o_of_i = sympy.Symbol("o(i)", integer=True)  #: the output size of a named input size
-
-
-@dataclass(frozen=True)
-class Theorem:
-    """A claim for all integers in the guide's letters.
-
-    ``definitions`` are in dependency order: each may use the variables and the
-    definitions before it. ``truth`` gives the oracle's value of some defined
-    symbols at a numeric case; enumeration uses it instead of the definition.
-    """
-
-    name: str
-    title: str
-    statement: sympy.Basic
-    hypotheses: tuple[sympy.Basic, ...] = ()
-    definitions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()
-    variables: tuple[sympy.Symbol, ...] = (S.i, S.k, S.s, S.p, S.d)
-    truth: Optional[Truth] = field(default=None, compare=False)
-
-    def __reduce__(self):
-        # The oracle hook is often a closure, and only proving needs it: a theorem
-        # sent to another process (with its finished proof) travels without it.
-        return (Theorem, (self.name, self.title, self.statement, self.hypotheses, self.definitions,
-                          self.variables, None))
-
-
-@dataclass(frozen=True)
-class Proof:
-    theorem: Theorem
-    status: Status
-    steps: tuple[Step, ...]
-    cases: int
-    counterexample: Optional[Mapping[str, int]] = None
-
-    @property
-    def name(self) -> str:
-        return self.theorem.name
-
-    def _repr_markdown_(self) -> str:
-        from .render import proof_markdown
-
-        return proof_markdown(self)
-
-    def _repr_latex_(self) -> str:
-        from .printing import latex
-
-        return "$" + latex(self.theorem.statement) + r"$ \quad (\text{" + self.status + "})"
 
 
 # --- the symbolic prover ------------------------------------------------------------
@@ -353,67 +305,6 @@ def _show(expr) -> str:
     from .printing import text
 
     return text(expr)
-
-
-# --- enumeration against the oracle -----------------------------------------------------
-
-# Small enough that every theorem enumerates in well under a second.
-_RANGES = {
-    S.i: range(1, 13), S.k: range(1, 5), S.s: range(1, 4), S.d: range(1, 3),
-    S.p: range(0, 5), S.p_l: range(0, 4), S.p_r: range(0, 4), S.o: range(1, 9),
-    S.a: range(0, 4), S.n: range(0, 3), S.i_prime: range(1, 9),
-}
-
-
-def _default_range(symbol: sympy.Symbol) -> range:
-    if symbol.is_positive:
-        return range(1, 9)
-    if symbol.is_nonnegative:
-        return range(0, 9)
-    return range(-6, 7)
-
-
-def enumerate_cases(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = None):
-    """Count the cases in the box and find the smallest counterexample.
-
-    Hypotheses on the variables alone are checked first, so a definition is
-    only evaluated inside its domain; a division by zero there is an error in
-    the theorem, reported with the case.
-    """
-    ranges = {**_RANGES, **(ranges or {})}
-    subs = {h.lhs: h.rhs for h in theorem.hypotheses if isinstance(h, Eq) and h.lhs.is_Symbol}
-    free = [v for v in theorem.variables if v not in subs]
-    base = list(theorem.variables) + [sym for sym, _ in theorem.definitions if sym not in theorem.variables]
-    given = [compile_expr(subs.get(v, v), free) for v in theorem.variables]
-    defined = [(base.index(sym), compile_expr(expr, base)) for sym, expr in theorem.definitions]
-    rest = [h for h in theorem.hypotheses if not (isinstance(h, Eq) and h.lhs.is_Symbol)]
-    early = [compile_expr(h, base) for h in rest if h.free_symbols <= set(theorem.variables)]
-    late = [compile_expr(h, base) for h in rest if not h.free_symbols <= set(theorem.variables)]
-    statement = compile_expr(theorem.statement, base)
-    count, failures = 0, []
-    for point in itertools.product(*(ranges.get(v, _default_range(v)) for v in free)):
-        values = [value(*point) for value in given] + [0] * (len(base) - len(theorem.variables))
-        try:
-            if not all(check(*values) for check in early):
-                continue
-            for slot, value in defined:
-                values[slot] = value(*values)
-            if not all(check(*values) for check in late):
-                continue
-            if theorem.truth is not None:
-                truth = theorem.truth(dict(zip(base, values)))
-                for slot, value in defined:  # later definitions may use what the oracle replaced
-                    values[slot] = truth[base[slot]] if base[slot] in truth else value(*values)
-            holds = statement(*values)
-        except ZeroDivisionError:
-            case = ", ".join(f"{v}={x}" for v, x in zip(theorem.variables, values))
-            raise SymconvError(f"{theorem.name}: division by zero at {case}; restrict it with a hypothesis") from None
-        count += 1
-        if not holds:
-            failures.append(dict(zip(map(str, base), values)))
-    key = [str(v) for v in theorem.variables]
-    failures.sort(key=lambda case: (sum(abs(case[v]) for v in key), [case[v] for v in key]))
-    return count, (failures[0] if failures else None)
 
 
 def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = None) -> Proof:

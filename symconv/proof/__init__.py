@@ -1,0 +1,17 @@
+"""Proofs for all integers: search, an independent check, a second opinion, and enumeration.
+
+The pipeline of :func:`prove`, one module a stage:
+
+- :mod:`.prover` searches for a :mod:`.certificate`: a tree of rules (the
+  division algorithm, substitution, case splits, nonnegative combinations);
+- :mod:`.checker`, which shares no code with the prover, re-checks every step
+  of the certificate before the word ``proved`` is given;
+- :mod:`.smt` asks an SMT solver for a model of the negation: a second opinion
+  that only ever adds evidence;
+- :mod:`.enumeration` evaluates every case of a box against the oracle.
+"""
+
+from .enumeration import enumerate_cases
+from .theorem import Proof, Status, Theorem
+
+__all__ = ["Proof", "Status", "Theorem", "enumerate_cases"]
