@@ -1,24 +1,52 @@
-"""Time of `symconv prove` for every theorem (symbolic proof plus oracle enumeration).
+"""`symconv prove` for every theorem, as a ratio to `python -c "import sympy"`, timed in the same run.
 
-Run: python benchmarks/prove.py
+Every theorem goes through the whole pipeline: the search for a certificate, the
+independent checker, z3's second opinion and the enumeration against the oracle.
+The yardstick is importing sympy, which every sympy-based command pays; an
+absolute time is not stable from one machine to the next. Each command runs once
+to warm the caches, then `--runs` times (at least 5), and the medians are compared.
+
+Run: python benchmarks/prove.py [--runs 5]
 """
 
+import argparse
+import json
+import statistics
 import subprocess
 import sys
 import time
 
-from symconv.proofs import prove_all
+
+def _median_seconds(command: list[str], runs: int) -> float:
+    subprocess.run(command, check=False, capture_output=True)  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=False, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def main() -> None:
-    start = time.perf_counter()
-    proofs = prove_all()
-    elapsed = time.perf_counter() - start
-    statuses = {status: sum(p.status == status for p in proofs) for status in ("proved", "unproved", "disproved")}
-    print(f"prove_all(): {len(proofs)} theorems in {elapsed:.2f} s: {statuses}")
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "symconv", "prove", "--json"], check=True, capture_output=True)
-    print(f"`symconv prove` (whole process): {time.perf_counter() - start:.2f} s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    runs = max(5, parser.parse_args().runs)
+    prove = [sys.executable, "-m", "symconv", "prove", "--json"]
+    output = subprocess.run(prove, capture_output=True, text=True)
+    data = json.loads(output.stdout)
+    statuses = {}
+    for proof in data["proofs"]:
+        statuses[proof["status"]] = statuses.get(proof["status"], 0) + 1
+    verdicts = {}
+    for proof in data["proofs"]:
+        verdict = proof["smt"]["verdict"] if proof["smt"] else "none"
+        verdicts[verdict] = verdicts.get(verdict, 0) + 1
+    checked = sum(proof["checked"] for proof in data["proofs"])
+    sympy_time = _median_seconds([sys.executable, "-c", "import sympy"], runs)
+    prove_time = _median_seconds(prove, runs)
+    print(f"theorems: {len(data['proofs'])}; statuses {statuses}; certificates checked {checked}; z3 {verdicts}")
+    print(f"python -c 'import sympy': {sympy_time:.3f} s (median of {runs})")
+    print(f"symconv prove:            {prove_time:.3f} s (median of {runs}) = {prove_time / sympy_time:.1f}x import sympy")
 
 
 if __name__ == "__main__":

@@ -190,21 +190,31 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     from .proofs import prove_all
 
     proofs = prove_all(args.names or None)
-    data = {"proofs": [{"name": p.name, "title": p.theorem.title, "status": p.status, "steps": len(p.steps),
+    counts = {status: sum(p.status == status for p in proofs) for status in ("proved", "unproved", "disproved", "conflict")}
+    data = {"proofs": [{"name": p.name, "title": p.theorem.title, "status": p.status, "checked": p.checked,
+                        "smt": None if p.smt is None else {"backend": p.smt.backend, "verdict": p.smt.verdict,
+                                                           "seconds": round(p.smt.seconds, 3)},
+                        "vacuous": p.vacuous, "reason": p.reason, "steps": len(p.steps),
                         "cases": p.cases, "counterexample": p.counterexample} for p in proofs],
-            "unproved": sum(p.status == "unproved" for p in proofs),
-            "disproved": sum(p.status == "disproved" for p in proofs)}
+            **{status: count for status, count in counts.items() if status != "proved"}}
     lines = []
     for proof in proofs:
-        lines.append(f"{proof.name}: {proof.status} ({proof.cases} cases also checked against the oracle)"
-                     f" - {proof.theorem.title}")
+        evidence = ["certificate re-checked" if proof.checked else "no checked certificate"]
+        if proof.smt is not None:
+            evidence.append(f"{proof.smt.backend}: {proof.smt.verdict}")
+        evidence.append(f"{proof.cases} cases against the oracle")
+        lines.append(f"{proof.name}: {proof.status} ({', '.join(evidence)}) - {proof.theorem.title}")
         lines += [f"    {text(step.statement)}    [{step.justification}]" for step in proof.steps]
+        if proof.reason and proof.status != "proved":
+            lines.append(f"    {proof.reason}")
         if proof.counterexample:
             lines.append("    smallest counterexample: " + ", ".join(f"{k}={v}" for k, v in proof.counterexample.items()))
-    lines.append(f"{len(proofs)} theorem{'s' * (len(proofs) != 1)}: {len(proofs) - data['unproved'] - data['disproved']} proved, "
-                 f"{data['unproved']} unproved, {data['disproved']} disproved")
+    lines.append(f"{len(proofs)} theorem{'s' * (len(proofs) != 1)}: " + ", ".join(
+        f"{count} {status}" for status, count in counts.items() if count or status != "conflict"))
     _emit(args, data, "\n".join(lines))
-    return 1 if data["disproved"] or data["unproved"] else 0
+    if counts["conflict"]:
+        return 3  # a checked proof with a counterexample is a bug in symconv
+    return 1 if counts["disproved"] or counts["unproved"] else 0
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
@@ -275,6 +285,8 @@ def _cmd_scheme_check(args: argparse.Namespace) -> int:
 
     report = check_scheme(resolve(args.scheme), bound=_int("bound", args.bound))
     _emit(args, report_data(report), report_text(report))
+    if any(claim.status == "conflict" for claim in report.claims):
+        return 3  # a checked proof with a counterexample is a bug in symconv
     return 0 if report.holds else 1
 
 

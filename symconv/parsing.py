@@ -15,6 +15,16 @@ building, so a claim the symbols' assumptions already settle collapses:
 
 >>> parse_claim("0 <= p < s", DEFAULT_NAMES)  # p is nonnegative
 p < s
+
+Every constant, written or folded by sympy, is at most ``MAX_INTEGER`` in
+absolute value, so no text can make a number that later work cannot afford:
+
+>>> parse_expression("i + 1000 * 1000", DEFAULT_NAMES)
+i + 1000000
+>>> parse_expression("i + 1000000 * 1000000", DEFAULT_NAMES)
+Traceback (most recent call last):
+...
+symconv.errors.ParseError: cannot parse 'i + 1000000 * 1000000': '1000000 * 1000000' at column 5: this folds to a constant of 1000000000000; constants, like integer literals, may be at most 1000000 in absolute value
 """
 
 from __future__ import annotations
@@ -34,7 +44,7 @@ from symconv.symbols import d, i, k, o, p, s
 
 MAX_TEXT_LENGTH = 1000  #: characters
 MAX_NODES = 200  #: expression nodes of the syntax tree
-MAX_INTEGER = 10**6  #: largest absolute value of an integer literal
+MAX_INTEGER = 10**6  #: largest absolute value of an integer literal, or of a constant sympy folds
 MAX_DEPTH = 50  #: nesting depth of the syntax tree
 
 DEFAULT_NAMES: Mapping[str, Symbol] = MappingProxyType(
@@ -106,6 +116,13 @@ def parse_claim(text: str, names: Mapping[str, Symbol]) -> Boolean:
     return _Reader(text, names, claim=True).read()
 
 
+def _largest_constant(value: sympy.Basic) -> int:
+    largest = 0
+    for number in value.atoms(sympy.Rational):
+        largest = max(largest, abs(int(number.p)), abs(int(number.q)))
+    return largest
+
+
 class _Reader:
     """One walk over one text's syntax tree; errors point into that text."""
 
@@ -122,7 +139,11 @@ class _Reader:
 
     def read(self) -> sympy.Expr | Boolean:
         tree = self.tree()
-        return self.comparison(tree.body) if self.claim else self.expr(tree.body, 1)
+        try:
+            return self.comparison(tree.body) if self.claim else self.expr(tree.body, 1)
+        except RecursionError:  # a last guard: sympy's own simplification must never escape as a traceback
+            raise ParseError(self.text, 0, self.text, "sympy's simplification of this text does not "
+                             "terminate; write it another way") from None
 
     def tree(self) -> ast.Expression:
         # Size bounds come first so that no work grows with hostile input.
@@ -171,6 +192,16 @@ class _Reader:
         ))
 
     def expr(self, node: ast.expr, depth: int) -> sympy.Expr:
+        value = self.build(node, depth)
+        # Checked at every node, so the constants a node folds are each at most MAX_INTEGER: none
+        # grows much past MAX_INTEGER ** 2 before it is refused.
+        largest = _largest_constant(value)
+        if largest > MAX_INTEGER:
+            self.fail(node, f"this folds to a constant of {largest}; constants, like integer "
+                            f"literals, may be at most {MAX_INTEGER} in absolute value")
+        return value
+
+    def build(self, node: ast.expr, depth: int) -> sympy.Expr:
         if depth > MAX_DEPTH:
             self.fail(node, f"nested more than {MAX_DEPTH} deep")
         match node:
@@ -225,7 +256,7 @@ class _Reader:
         if op is ast.FloorDiv:
             return sympy.floor(left / self.divisor(node.right, depth + 1))
         if op is ast.Mod:
-            return sympy.Mod(left, self.divisor(node.right, depth + 1))
+            return self.mod(node, node.left, node.right, left, self.divisor(node.right, depth + 1))
         return _ARITHMETIC[op](left, self.expr(node.right, depth + 1))
 
     def call(self, node: ast.Call, depth: int) -> sympy.Expr:
@@ -249,8 +280,20 @@ class _Reader:
             numerator = self.expr(quotient.left, depth + 2)
             return function(numerator / self.divisor(quotient.right, depth + 2))
         if name == "mod":
-            return sympy.Mod(self.expr(args[0], depth + 1), self.divisor(args[1], depth + 1))
+            return self.mod(node, args[0], args[1], self.expr(args[0], depth + 1), self.divisor(args[1], depth + 1))
         return function(*(self.expr(arg, depth + 1) for arg in args))
+
+    def mod(self, node: ast.expr, left: ast.expr, right: ast.expr, value: sympy.Expr,
+            modulus: sympy.Expr) -> sympy.Expr:
+        # sympy 1.14 simplifies a remainder term by term, and for some sums modulo a sum
+        # ((-p - 2) mod (k + 1), (i - 2) mod (2k + 1)) each rewriting undoes the last until Python's
+        # stack runs out. A remainder kept unsimplified would loop again at the next substitution.
+        try:
+            return sympy.Mod(value, modulus)
+        except RecursionError:
+            x, m = (self.text[self.start(part):self.column(part.end_col_offset)] for part in (left, right))
+            self.fail(node, f"sympy cannot simplify this remainder (its rewriting never ends); write the same "
+                            f"number as ({x}) - ({m}) * (({x}) // ({m}))")
 
     def divisor(self, node: ast.expr, depth: int) -> sympy.Expr:
         value = self.expr(node, depth)

@@ -79,6 +79,28 @@ def _statements(statement: Any) -> list:
     return list(statement.args) if isinstance(statement, sympy.Tuple) else [statement]
 
 
+def evidence(proof: Any) -> str:
+    """What stands behind a proof's status, in one sentence for a reader."""
+    parts = []
+    if proof.checked:
+        parts.append("every step below was re-checked by symconv's independent checker")
+        if proof.vacuous:
+            parts.append("the hypotheses contradict each other (also checked), so no case satisfies them")
+    elif proof.reason:
+        parts.append(f"no checked proof: {proof.reason}")
+    if proof.smt is not None:
+        parts.append({"unsat": "z3 finds no counterexample for any integers",
+                      "sat": "z3 finds a counterexample",
+                      "timeout": "z3 ran out of time (no evidence either way)",
+                      "unknown": "z3 could not decide it (no evidence either way)",
+                      "unsupported": "z3 cannot express it (no evidence either way)"}[proof.smt.verdict])
+    parts.append(f"{proof.cases} cases were enumerated against the oracle")
+    if proof.counterexample:
+        parts.append("the smallest counterexample: " + ", ".join(f"{k}={v}" for k, v in proof.counterexample.items()))
+    sentence = "; ".join(parts)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
 def _environment(kind: str, template_dir: Optional[Path]) -> jinja2.Environment:
     ours = jinja2.PackageLoader("symconv", "templates")
     loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"symconv": ours})]
@@ -104,6 +126,7 @@ def _environment(kind: str, template_dir: Optional[Path]) -> jinja2.Environment:
             finalize=_finalize(markdown_escape))
         env.filters["math"] = lambda expr: Markup(latex(expr))
     env.filters["statements"] = _statements
+    env.filters["evidence"] = evidence
     env.filters["text"] = text
     env.globals["zip"] = zip
     env.globals["marker"] = MARKER

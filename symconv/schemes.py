@@ -34,6 +34,7 @@ floor(d*(k - 1)/2)
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -42,6 +43,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping, Optional, Sequence, Union
 
+import numpy as np
 import sympy
 from sympy import Eq, Ge, Gt, Le, Max, Min, Mod, Symbol, Tuple, ceiling, floor
 from sympy.logic.boolalg import Boolean
@@ -51,11 +53,11 @@ from . import symbols as S
 from .derive import Step, general_output_size, transposed
 from .errors import ParameterError, ParseError, SchemeError
 from .model import Equivalent
-from .numeric import compile_expr
+from .numeric import NotVectorised, column, compile_expr, evaluate_array
 from .parsing import parse_claim, parse_expression
 from .printing import text
 from .shapes import pool_output_size, transposed_output_size
-from .proofs import Proof, Theorem, enumerate_cases, prove
+from .proof import Proof, Theorem, enumerate_cases, prove
 from .validation import nonnegative, positive
 
 if sys.version_info >= (3, 11):
@@ -63,7 +65,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-Status = Literal["proved", "holds-enumerated", "false"]
+Status = Literal["proved", "holds-enumerated", "unproved", "false", "conflict"]
 
 #: The output size and the output_padding as claims see them: plain integers,
 #: so that a claim such as ``o >= 1`` is checked rather than assumed.
@@ -84,7 +86,14 @@ _REQUIRED = ("name", "before", "after")
 
 # Small enough that a scheme checks in about a second; the bound sets i.
 _KERNELS, _STRIDES, _DILATIONS = range(1, 6), range(1, 5), range(1, 4)
-_PARAMETER_VALUES, _MULTIPLES = range(0, 4), range(0, 3)
+_PARAMETER_VALUES = range(0, 4)
+#: Each parameter multiplies the enumeration box by 4: with this many, a check at MAX_BOUND takes seconds.
+MAX_PARAMETERS = 2
+#: The oracle counts windows one by one: at most this many for one case of the box...
+MAX_ORACLE_WINDOWS = 10**5
+#: ... and at most this many over one check, in ceil mode (a Python loop, about 0.4 µs a window)
+#: and in floor mode (numpy, about 20 times faster).
+ORACLE_BUDGET = {True: 10**7, False: 2 * 10**8}
 
 
 @dataclass(frozen=True)
@@ -240,6 +249,11 @@ def _build(table: Mapping[str, Any], origin: _Source) -> Scheme:
         key = "transposable" if transposable is not None else "output_padding"
         raise origin.error(key, "a ceil-mode scheme is pooling, which has no transposed convolution")
     parameters = _parameters(table, origin)
+    return _terminating(origin.name, lambda: _scheme(table, origin, name, ceil_mode, transposable, parameters))
+
+
+def _scheme(table: Mapping[str, Any], origin: _Source, name: str, ceil_mode: bool, transposable: Optional[bool],
+            parameters: tuple[Symbol, ...]) -> Scheme:
     names = {**_SIZES, **{str(p): p for p in parameters}}
     claim_names = {**names, "o": o, **({} if ceil_mode else {"a": a})}
     before, after = (_expression(table, key, names, origin) for key in ("before", "after"))
@@ -260,6 +274,7 @@ def _build(table: Mapping[str, Any], origin: _Source) -> Scheme:
     )
     if sympy.false in scheme.where:
         raise origin.error("where", "a condition is never true, so the scheme applies nowhere")
+    _check_domain(scheme, origin)
     _check_nonnegative(scheme, origin)
     return scheme
 
@@ -302,6 +317,9 @@ def _parameters(table: Mapping[str, Any], origin: _Source) -> tuple[Symbol, ...]
                               needle=name)
     if len(set(declared)) != len(declared):
         raise origin.error("parameters", "a parameter is declared twice")
+    if len(declared) > MAX_PARAMETERS:
+        raise origin.error("parameters", f"{len(declared)} parameters are declared; at most {MAX_PARAMETERS} are "
+                           f"allowed, as each multiplies the cases a check enumerates by {len(_PARAMETER_VALUES)}")
     # p is the guide's padding; other parameters are nonnegative integers too.
     return tuple(S.p if name == "p" else Symbol(name, integer=True, nonnegative=True) for name in declared)
 
@@ -326,6 +344,89 @@ def _conditions(table: Mapping[str, Any], key: str, names: Mapping[str, Symbol],
         except ParseError as error:
             raise origin.error(key, f"item {number + 1}: {error}", needle=item) from None
     return found
+
+
+def _check_domain(scheme: Scheme, origin: _Source) -> None:
+    """Refuse a ``where`` that no case satisfies: contradictory, or empty on the box that checks use."""
+    conflict = _contradiction(scheme.where)
+    if conflict:
+        raise origin.error("where", f"contradictory: {conflict}, so the scheme applies nowhere")
+    domain = _domain(scheme, {})
+    inside, _ = enumerate_cases(Theorem(f"{scheme.name}: where", "where", sympy.true, domain.where, (),
+                                        domain.variables), domain.ranges)
+    if not inside:
+        raise origin.error("where", f"no case with {_box_text(DEFAULT_BOUND, scheme)} satisfies it, so no claim "
+                           "could be checked on any case; widen it")
+    fitting, _ = enumerate_cases(Theorem(f"{scheme.name}: where", "where", sympy.true, domain.hypotheses, (),
+                                         domain.variables), domain.ranges)
+    if not fitting:
+        raise origin.error("where", f"no window fits in any of the {inside} cases with "
+                           f"{_box_text(DEFAULT_BOUND, scheme)} that satisfy it, so no claim could be checked on any "
+                           "case; widen it")
+
+
+def _contradiction(where: Sequence[Boolean]) -> str:
+    """Conditions that no integers satisfy, told cheaply: remainders, fixed values and bounds of one symbol.
+
+    >>> from symconv.symbols import k
+    >>> _contradiction([Eq(Mod(k, 2), 1), Eq(Mod(k, 4), 2)])
+    'k mod 2 = 1 and k mod 4 = 2 cannot both hold'
+    """
+    residues: list[tuple[sympy.Expr, int, int, Boolean]] = []  # x mod m = r
+    low: dict[sympy.Expr, tuple[int, int, Boolean]] = {}  # x >= bound, from the fact at this position
+    high: dict[sympy.Expr, tuple[int, int, Boolean]] = {}
+    facts = [part for condition in where for part in (condition.args if isinstance(condition, sympy.And)
+                                                      else (condition,))]
+    for position, fact in enumerate(facts):
+        if not isinstance(fact, (Eq, Le, sympy.Lt, Ge, Gt)):
+            continue
+        left, right = fact.lhs, fact.rhs
+        if isinstance(fact, Eq) and isinstance(right, Mod):
+            left, right = right, left
+        if isinstance(fact, Eq) and isinstance(left, Mod) and left.args[1].is_Integer and right.is_Integer:
+            value, modulus = left.args[0], int(left.args[1])
+            if modulus > 0 and not 0 <= int(right) < modulus:
+                return f"{text(fact)} is never true: a remainder mod {modulus} is 0 to {modulus - 1}"
+            residues.append((value, modulus, int(right), fact))
+            continue
+        # One symbol against an integer: x = c, x <= c, c < x, ...
+        kind = type(fact)
+        if right.is_Symbol and left.is_Integer:
+            left, right = right, left
+            kind = {Eq: Eq, Le: Ge, Ge: Le, sympy.Lt: Gt, Gt: sympy.Lt}[kind]
+        if not (left.is_Symbol and right.is_Integer):
+            continue
+        value = int(right)
+        bottom, top = {Eq: (value, value), Le: (None, value), sympy.Lt: (None, value - 1), Ge: (value, None),
+                       Gt: (value + 1, None)}[kind]
+        if bottom is not None and (left not in low or bottom > low[left][0]):
+            low[left] = (bottom, position, fact)
+        if top is not None and (left not in high or top < high[left][0]):
+            high[left] = (top, position, fact)
+        if kind is Eq:
+            residues.append((left, 0, value, fact))  # x = c pairs with x mod m = r below
+    for symbol in sorted(low.keys() & high.keys(), key=str):
+        if low[symbol][0] > high[symbol][0]:
+            first, second = sorted([low[symbol][1:], high[symbol][1:]], key=lambda item: item[0])
+            return f"{text(first[1])} and {text(second[1])} cannot both hold"
+    for n, (x, m, r, first) in enumerate(residues):
+        for y, m2, r2, second in residues[n + 1:]:
+            if x != y:
+                continue
+            if m == 0 and m2 == 0:
+                agree = r == r2
+            elif m == 0 or m2 == 0:
+                agree = (r - r2) % (m or m2) == 0
+            else:
+                agree = (r - r2) % math.gcd(m, m2) == 0
+            if not agree:
+                return f"{text(first)} and {text(second)} cannot both hold"
+    return ""
+
+
+def _box_text(bound: int, scheme: Scheme) -> str:
+    parameters = f", {', '.join(map(str, scheme.parameters))} <= {_PARAMETER_VALUES[-1]}" if scheme.parameters else ""
+    return (f"i <= {bound}, k <= {_KERNELS[-1]}, s <= {_STRIDES[-1]}, d <= {_DILATIONS[-1]}{parameters}")
 
 
 def _check_nonnegative(scheme: Scheme, origin: _Source) -> None:
@@ -402,13 +503,16 @@ def resolve(name_or_path: str) -> Scheme:
 
 @dataclass(frozen=True)
 class _Domain:
-    """Hypotheses and enumeration box shared by every theorem about one scheme."""
+    """Hypotheses and enumeration box shared by every theorem about one scheme.
 
-    where: tuple[Boolean, ...]  # the scheme's where, with k mod m = c solved as k = m n_k + c
+    ``where`` is the scheme's own, as written: enumeration filters the box by it, and the
+    prover gets it as plain hypotheses.
+    """
+
+    where: tuple[Boolean, ...]
     fits: Boolean  # at least one window
     variables: tuple[Symbol, ...]
     ranges: Mapping[Symbol, range]
-    steps: tuple[Step, ...]
 
     @property
     def hypotheses(self) -> tuple[Boolean, ...]:
@@ -416,24 +520,11 @@ class _Domain:
 
 
 def _domain(scheme: Scheme, ranges: Mapping[Symbol, range]) -> _Domain:
-    variables = list(scheme.variables)
-    box = {S.i: range(1, 13), S.k: _KERNELS, S.s: _STRIDES, S.d: _DILATIONS,
+    box = {S.i: range(1, DEFAULT_BOUND + 1), S.k: _KERNELS, S.s: _STRIDES, S.d: _DILATIONS,
            **{p: _PARAMETER_VALUES for p in scheme.parameters}, **ranges}
-    where, steps = [], []
-    for condition in scheme.where:
-        if condition is sympy.true:
-            continue
-        solved = _solve_residue(condition, variables)
-        if solved is not None:
-            # The prover substitutes symbol = value hypotheses, but cannot use k mod 2 = 1 directly.
-            multiple = next(iter(solved.rhs.free_symbols - set(scheme.variables)))
-            variables.append(multiple)
-            box[multiple] = _MULTIPLES
-            steps.append(Step(solved, f"{text(condition)}: write {text(solved.lhs)} as a multiple plus the remainder"))
-            condition = solved
-        where.append(condition)
+    where = tuple(condition for condition in scheme.where if condition is not sympy.true)
     fits = _fits(scheme.ceil_mode).xreplace({S.p_l: scheme.before, S.p_r: scheme.after})
-    return _Domain(tuple(where), fits, tuple(variables), box, tuple(steps))
+    return _Domain(where, fits, scheme.variables, box)
 
 
 def _fits(ceil_mode: bool) -> Boolean:
@@ -442,41 +533,72 @@ def _fits(ceil_mode: bool) -> Boolean:
     return Gt(padded + S.s, span + 1) if ceil_mode else Ge(padded, span + 1)
 
 
-def _solve_residue(condition: Boolean, variables: Sequence[Symbol]) -> Optional[Eq]:
-    """``x mod m = c`` as ``x = m n_x + c`` (``+ m`` instead of ``+ 0`` when x is positive)."""
-    if not isinstance(condition, Eq):
-        return None
-    residue, value = condition.args
-    if not isinstance(residue, Mod):
-        residue, value = value, residue
-    if not (isinstance(residue, Mod) and residue.args[0] in variables and residue.args[1].is_Integer
-            and value.is_Integer and 0 <= value < residue.args[1]):
-        return None
-    x, m = residue.args
-    multiple = Symbol(f"n_{x}", integer=True, nonnegative=True)
-    if multiple in variables:
-        return None
-    return Eq(x, m * multiple + (m if value == 0 and x.is_positive else value))
+class _Oracle:
+    """The oracle's output size at each case: windows counted on the padded input, never a formula.
 
+    Called with one case, as a theorem's ``truth``; ``batch`` does the same for a whole box of
+    cases at once, asking the oracle once for each distinct padded input. The paddings are the
+    scheme's, evaluated exactly. The oracle walks every window, so its work grows with the padded
+    input: a scheme whose paddings need more than ``MAX_ORACLE_WINDOWS`` windows for one case, or
+    ``ORACLE_BUDGET`` over the check, is refused.
+    """
 
-def _truth(scheme: Scheme, variables: Sequence[Symbol]) -> Callable[[Mapping[Symbol, int]], Mapping[Symbol, int]]:
-    """The oracle's output sizes at one case: windows counted on the padded input, never a formula."""
-    before = compile_expr(scheme.before, variables)
-    after = compile_expr(scheme.after, variables)
+    def __init__(self, scheme: Scheme, variables: Sequence[Symbol]) -> None:
+        self.scheme = scheme
+        self.variables = tuple(variables)
+        self.before = compile_expr(scheme.before, variables)
+        self.after = compile_expr(scheme.after, variables)
+        self.known: dict[tuple[int, ...], int] = {}
+        self.spent = 0
 
-    def truth(env: Mapping[Symbol, int]) -> Mapping[Symbol, int]:
-        values = [env[v] for v in variables]
-        pads = (before(*values), after(*values))
-        i, k, s, d = env[S.i], env[S.k], env[S.s], env[S.d]
-        if scheme.ceil_mode:
-            size = oracle.count_pool_windows(i, k, s, pads, d, ceil_mode=True)
-        else:
-            size = oracle.count_positions(i, k, s, pads, d)
+    def __call__(self, env: Mapping[Symbol, int]) -> Mapping[Symbol, int]:
+        values = [env[v] for v in self.variables]
+        pads = (self.before(*values), self.after(*values))
         # Only the direct convolution's size comes from the oracle: the transposed size o'
         # stays the formula under test, compared with the true input size i.
-        return {o: size}
+        return {o: self.count((env[S.i], env[S.k], env[S.s], env[S.d], *pads), lambda: values)}
 
-    return truth
+    def batch(self, values: Mapping[Symbol, np.ndarray]) -> Mapping[Symbol, np.ndarray]:
+        columns = [values[v] for v in self.variables]
+        try:
+            pads = [evaluate_array(side, values) for side in (self.scheme.before, self.scheme.after)]
+        except NotVectorised:
+            pads = []
+        if len(pads) != 2 or any(unsure is not None for _, unsure in pads):
+            return {o: column(self(dict(zip(self.variables, case)))[o] for case in zip(*(c.tolist() for c in columns)))}
+        keys = np.stack([values[S.i], values[S.k], values[S.s], values[S.d], pads[0][0], pads[1][0]], axis=1)
+        if keys.dtype == object:
+            rows = [tuple(row) for row in keys.tolist()]
+            sizes = [self.count(row, lambda n=n: [c[n] for c in columns]) for n, row in enumerate(rows)]
+            return {o: column(sizes)}
+        distinct, first, back = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        rows = [tuple(row) for row in distinct.tolist()]
+        counted = np.zeros(len(distinct), dtype=np.int64)
+        for n in np.argsort(first, kind="stable").tolist():  # in the box's order, so a refusal names the first case
+            counted[n] = self.count(rows[n], lambda n=n: [c[first[n]].item() for c in columns])
+        return {o: counted[back.ravel()]}
+
+    def count(self, key: tuple[int, ...], case: Callable[[], Sequence[int]]) -> int:
+        if key not in self.known:
+            i, k, s, d, before, after = key
+            windows = max(i + before + after, 0) // s + 1
+            budget = ORACLE_BUDGET[self.scheme.ceil_mode]
+            if windows > MAX_ORACLE_WINDOWS or self.spent + windows > budget:
+                shown = ", ".join(f"{v}={value}" for v, value in zip(self.variables, case()))
+                if windows > MAX_ORACLE_WINDOWS:
+                    raise SchemeError(self.scheme.source, f"before, after: the paddings are too large for the "
+                                      f"brute-force oracle, which walks every window: at {shown} they are {before} "
+                                      f"and {after}, so {windows} windows; it walks at most {MAX_ORACLE_WINDOWS} "
+                                      "for one case")
+                raise SchemeError(self.scheme.source, f"before, after: the brute-force oracle walks every window of "
+                                  f"every case, and the cases up to {shown} already need more than {budget} windows, "
+                                  "its budget for one check; lower the bound")
+            self.spent += windows
+            if self.scheme.ceil_mode:
+                self.known[key] = oracle.count_pool_windows(i, k, s, (before, after), d, ceil_mode=True)
+            else:
+                self.known[key] = oracle.count_positions(i, k, s, (before, after), d)
+        return self.known[key]
 
 
 # --- deriving -------------------------------------------------------------------------
@@ -511,18 +633,39 @@ def _output_steps(scheme: Scheme) -> list[Step]:
 def _candidates(expr: sympy.Expr, hints: Sequence[sympy.Expr], substitutions: Mapping[Symbol, sympy.Expr]) -> list:
     """Simpler forms to try: each max/min case, the where's substitutions, ⌊x/m⌋ + 1 = ⌈(x + 1)/m⌉,
     a mod without the multiples of its modulus, and the claims' sides."""
-    found = {expr.xreplace(substitutions), *hints}
+    found = {_rewritten(expr, substitutions), *hints}
     for atom in expr.atoms(Max, Min):
-        found |= {expr.xreplace({atom: arg}) for arg in atom.args}
+        found |= {_rewritten(expr, {atom: arg}) for arg in atom.args}
     for atom in expr.atoms(Mod):
         # sympy writes (E - 1) mod s as (E + s - 1) mod s; the multiples of s can go.
         value, modulus = atom.args
         kept = [term for term in sympy.Add.make_args(value) if not (term / modulus).is_integer]
-        found.add(expr.xreplace({atom: Mod(sympy.Add(*kept), modulus, evaluate=False)}))
+        found.add(_rewritten(expr, {atom: Mod(sympy.Add(*kept), modulus, evaluate=False)}))
+    found.discard(None)
     found |= {_ceiling_form(c) for c in found}
     size = sympy.count_ops(expr)
     return sorted((c for c in found if c != expr and sympy.count_ops(c) < size and not c.has(o, a)),
                   key=lambda c: (sympy.count_ops(c), sympy.default_sort_key(c)))
+
+
+def _rewritten(expr: sympy.Expr, replacements: Mapping[sympy.Basic, sympy.Expr]) -> Optional[sympy.Expr]:
+    """``expr`` with the replacements, or None where sympy's simplification never ends (one form fewer)."""
+    try:
+        return expr.xreplace(replacements)
+    except RecursionError:
+        return None
+
+
+_ENDLESS = ("sympy's simplification of this scheme's expressions never ends (sympy 1.14 rewrites some remainders "
+            "modulo a sum, such as (i - 2) mod (2k + 1), back and forth); write x mod m as x - m * (x // m)")
+
+
+def _terminating(where: str, work: Callable[[], Any]) -> Any:
+    """``work()``, with sympy's endless rewriting (a RecursionError) turned into a one-line error."""
+    try:
+        return work()
+    except RecursionError:
+        raise SchemeError(where, _ENDLESS) from None
 
 
 def _ceiling_form(expr: sympy.Expr) -> sympy.Expr:
@@ -542,7 +685,8 @@ def output_size(scheme: Scheme) -> sympy.Expr:
     >>> text(output_size(scheme("causal")))
     '⌈i/s⌉'
     """
-    return _simplest(_raw_output_size(scheme), scheme, _domain(scheme, {}), _hints(scheme, o))
+    return _terminating(scheme.source, lambda: _simplest(_raw_output_size(scheme), scheme, _domain(scheme, {}),
+                                                        _hints(scheme, o)))
 
 
 def _hints(scheme: Scheme, symbol: Symbol) -> list[sympy.Expr]:
@@ -558,49 +702,21 @@ def _simplest(expr: sympy.Expr, scheme: Scheme, domain: _Domain, hints: Sequence
     for candidate in _candidates(expr, hints, substitutions):
         theorem = Theorem(f"{scheme.name}-simplify", "simplified", Eq(candidate, expr), domain.hypotheses, (),
                           domain.variables)
-        if _settle(theorem, domain.ranges).status == "proved":
+        if prove(theorem, domain.ranges).status == "proved":
             return candidate
     return expr
 
 
 # --- proving --------------------------------------------------------------------------
 
-_X, _M = Symbol("X", integer=True), Symbol("M", integer=True, positive=True)
-
-
-def _settle(theorem: Theorem, ranges: Mapping[Symbol, range]) -> Proof:
-    """Prove ``theorem``; if that does not close, try again with every ⌈x/m⌉ written as ⌊(x + m - 1)/m⌋."""
-    proof = prove(theorem, ranges)
-    if proof.status != "unproved":
-        return proof
-    rewritten = replace(theorem, statement=_floors(theorem.statement),
-                        hypotheses=tuple(_floors(h) for h in theorem.hypotheses),
-                        definitions=tuple((symbol, _floors(value)) for symbol, value in theorem.definitions))
-    if rewritten == theorem:
-        return proof
-    second = prove(rewritten, ranges)
-    if second.status == "unproved":
-        return proof
-    note = Step(Eq(ceiling(_X / _M), floor((_X + _M - 1) / _M)),
-                "for integers X and M > 0; every ceiling becomes a floor, which the division algorithm handles")
-    return replace(second, theorem=theorem, steps=(note, *second.steps))
-
-
-def _floors(expr: sympy.Basic) -> sympy.Basic:
-    def as_floor(argument: sympy.Expr) -> sympy.Expr:
-        numerator, denominator = sympy.fraction(sympy.together(argument))
-        if numerator.is_integer and denominator.is_integer and denominator.is_positive:
-            return floor((numerator + denominator - 1) / denominator)
-        return ceiling(argument)
-
-    return expr.replace(ceiling, as_floor)
-
-
 @dataclass(frozen=True)
 class ClaimResult:
-    """One claim and how it stands: ``proved`` for all integers, ``holds-enumerated``
-    (the prover could not close it, but every case up to the bound agrees with the
-    oracle: not a proof), or ``false`` with the smallest counterexample.
+    """One claim and how it stands: ``proved`` for all integers; ``holds-enumerated``
+    (the prover could not close it, but every one of ``cases`` cases up to the bound
+    agrees with the oracle: not a proof); ``unproved`` (the prover could not close it
+    and no case of the box lies in the domain, so nothing was checked); ``false``
+    with the smallest counterexample; or ``conflict`` (a checked proof and a
+    counterexample at once: a bug in symconv, never a result).
     """
 
     claim: Boolean
@@ -611,8 +727,9 @@ class ClaimResult:
 
 
 def _result(claim: Boolean, proof: Proof) -> ClaimResult:
-    status: Status = {"proved": "proved", "unproved": "holds-enumerated", "disproved": "false"}[proof.status]
-    return ClaimResult(claim, status, proof.cases, proof.counterexample, proof)
+    statuses: dict[str, Status] = {"proved": "proved", "unproved": "holds-enumerated" if proof.cases else "unproved",
+                                   "disproved": "false", "conflict": "conflict"}
+    return ClaimResult(claim, statuses[proof.status], proof.cases, proof.counterexample, proof)
 
 
 @dataclass(frozen=True)
@@ -645,8 +762,8 @@ class SchemeReport:
 
     @property
     def holds(self) -> bool:
-        """No claim is false (some may only hold on the enumerated cases)."""
-        return all(result.status != "false" for result in self.claims)
+        """Every claim is proved or holds on every enumerated case: none is false, in conflict, or unchecked."""
+        return all(result.status in ("proved", "holds-enumerated") for result in self.claims)
 
 
 def check_scheme(scheme: Scheme, bound: int = DEFAULT_BOUND) -> SchemeReport:
@@ -664,8 +781,12 @@ def check_scheme(scheme: Scheme, bound: int = DEFAULT_BOUND) -> SchemeReport:
     bound = positive("bound", bound)
     if bound > MAX_BOUND:
         raise ParameterError("bound", bound, f"bound must be at most {MAX_BOUND}")
+    return _terminating(scheme.source, lambda: _check(scheme, bound))
+
+
+def _check(scheme: Scheme, bound: int) -> SchemeReport:
     domain = _domain(scheme, {S.i: range(1, bound + 1)})
-    truth = _truth(scheme, domain.variables)
+    truth = _Oracle(scheme, domain.variables)
     raw = _raw_output_size(scheme)
     definitions: list[tuple[Symbol, sympy.Expr]] = [(o, raw)]
     output_padding = None
@@ -682,10 +803,10 @@ def check_scheme(scheme: Scheme, bound: int = DEFAULT_BOUND) -> SchemeReport:
         used = tuple((symbol, value) for symbol, value in chain if symbol in needed)
         theorem = Theorem(f"{scheme.name}: {name}", title, statement, domain.hypotheses, used,
                           domain.variables, truth)
-        return _result(statement, _settle(theorem, domain.ranges))
+        return _result(statement, prove(theorem, domain.ranges))
 
     padding = tuple(
-        (key, _result(Ge(side, 0, evaluate=False), _settle(Theorem(
+        (key, _result(Ge(side, 0, evaluate=False), prove(Theorem(
             f"{scheme.name}: {key} >= 0", f"{key} >= 0", Ge(side, 0), domain.where, (), domain.variables),
             domain.ranges)))
         for key, side in _sides(scheme))
@@ -696,7 +817,7 @@ def check_scheme(scheme: Scheme, bound: int = DEFAULT_BOUND) -> SchemeReport:
     claims = [settle(f"claim {n + 1}", text(claim), claim) for n, claim in enumerate(scheme.claims)]
 
     simplest = output_size(scheme)
-    steps = [*domain.steps, *_output_steps(scheme)]
+    steps = _output_steps(scheme)
     if scheme.where:
         steps.append(Step(Tuple(*scheme.where), "where the scheme applies"))
     if simplest != raw:
@@ -736,6 +857,8 @@ def _transposable(claimed: bool, recovers: ClaimResult) -> ClaimResult:
     if claimed:
         return replace(recovers, claim=sympy.Symbol("transposable"))
     # "Not transposable" is proved by one input that the transpose misses.
+    if recovers.status in ("unproved", "conflict"):
+        return replace(recovers, claim=sympy.Not(sympy.Symbol("transposable")))
     status: Status = "proved" if recovers.status == "false" else "false"
     return replace(recovers, claim=sympy.Not(sympy.Symbol("transposable")), status=status,
                    counterexample=None if status == "proved" else recovers.counterexample)
@@ -804,7 +927,7 @@ def compare(schemes: Sequence[Scheme], kernel_size: int, stride: int = 1, dilati
     unknown = sorted(set(parameters) - declared)
     if unknown:
         raise SchemeError("compare", f"no scheme declares a parameter {unknown[0]!r}")
-    rows = tuple(_row(sch, k, s, d, sizes, parameters) for sch in schemes)
+    rows = tuple(_terminating(sch.source, lambda sch=sch: _row(sch, k, s, d, sizes, parameters)) for sch in schemes)
     return Comparison(k, s, d, {p: parameters.get(p, 0) for p in sorted(declared)}, sizes, rows)
 
 
@@ -847,13 +970,12 @@ def _case(case: Optional[Mapping[str, int]], scheme: Scheme) -> Optional[dict[st
         return None
     inputs = {str(v) for v in scheme.variables}
     # Inputs first, then what the oracle and the definitions made of them (o, a, o').
-    return {**{k: v for k, v in case.items() if k in inputs},
-            **{k: v for k, v in case.items() if k not in inputs and not k.startswith("n_")}}
+    return {**{k: v for k, v in case.items() if k in inputs}, **{k: v for k, v in case.items() if k not in inputs}}
 
 
 def _claim_data(result: ClaimResult, scheme: Scheme) -> dict[str, Any]:
     return {"claim": text(result.claim), "status": result.status, "cases": result.cases,
-            "counterexample": _case(result.counterexample, scheme)}
+            "counterexample": _case(result.counterexample, scheme), "reason": result.proof.reason or None}
 
 
 def report_data(report: SchemeReport) -> dict[str, Any]:
@@ -881,13 +1003,21 @@ def report_data(report: SchemeReport) -> dict[str, Any]:
 
 
 def _standing(result: ClaimResult, scheme: Scheme, bound: int) -> str:
-    if result.status == "proved":
-        return f"proved for all integers ({result.cases} cases also agree with the oracle)"
-    if result.status == "holds-enumerated":
-        return (f"not proved: the prover cannot close it, but all {result.cases} cases with i <= {bound}, "
-                f"k <= {_KERNELS[-1]}, s <= {_STRIDES[-1]}, d <= {_DILATIONS[-1]} agree with the oracle")
     case = _case(result.counterexample, scheme)
     shown = ", ".join(f"{k}={v}" for k, v in case.items()) if case else "none in the box"
+    why = f" (the prover: {result.proof.reason})" if result.proof.reason else ""
+    if result.status == "proved":
+        vacuous = ", vacuously: no integers satisfy the hypotheses" if result.proof.vacuous else ""
+        return f"proved for all integers{vacuous} ({result.cases} cases also agree with the oracle)"
+    if result.status == "holds-enumerated":
+        return (f"not proved: the prover cannot close it, but all {result.cases} cases with "
+                f"{_box_text(bound, scheme)} that lie in the domain agree with the oracle{why}")
+    if result.status == "unproved":
+        return (f"not proved: the prover cannot close it, and no case with {_box_text(bound, scheme)} lies in "
+                f"the domain, so nothing was checked; raise the bound{why}")
+    if result.status == "conflict":
+        return (f"the prover's checked proof and the counterexample {shown} disagree: a bug in symconv, "
+                "please report it")
     return f"smallest counterexample: {shown}"
 
 

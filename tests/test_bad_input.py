@@ -4,14 +4,19 @@ Found by review: each row was once a TypeError, an AttributeError or a silently 
 """
 
 import pytest
-from sympy import Eq, Le, Lt, Mod, Symbol
+import sympy
+from sympy import Eq, Le, Lt, Mod, Symbol, floor
 
 import symconv
 from symconv import schemes, stack
 from symconv.cli import main
+from symconv.numeric import compile_expr
+from symconv.proof import enumerate_cases
 from symconv.proofs import Theorem, prove
 from symconv.shapes import conv_output_size, pool_output_size, transposed_output_size
-from symconv.symbols import i, s
+from symconv.symbols import i, k, s
+
+q = Symbol("q", integer=True, nonnegative=True)
 
 NET = stack.parse_stack("conv k=3")
 
@@ -41,6 +46,28 @@ BAD = [
     (lambda: prove(Theorem("real", "x", Le(Symbol("x", positive=True), 1), variables=(Symbol("x", positive=True),))),
      "every variable of a theorem must be an integer symbol"),
     (lambda: prove(Theorem("zero", "z", Eq(i // (s - 1), i), variables=(i, s))), "division by zero at i=1, s=1"),
+    (lambda: enumerate_cases(Theorem("zero", "z", Eq(i // (s - 1), i), variables=(i, s))),
+     "division by zero at i=1, s=1"),
+    # enumeration has a budget of points, and says which box broke it
+    (lambda: enumerate_cases(Theorem("huge", "h", Le(i, k), variables=(i, k)),
+                             {i: range(1, 10**6), k: range(1, 10**6)}),
+     "ranges='i in 1..999999, k in 1..999999' is invalid: the box has 999998000001 points; enumeration evaluates"),
+    (lambda: enumerate_cases(Theorem("bad", "b", Le(i, k), variables=(i, k)), {i: [1, 2]}),
+     "each variable's values must be a range"),
+    # the budgets of a scheme: parameters, constants, sympy's endless remainders, the oracle's windows
+    (lambda: schemes.declare("many", "q1 + q2 + q3", "0", parameters=["q1", "q2", "q3"]),
+     "parameters: 3 parameters are declared; at most 2 are allowed"),
+    (lambda: schemes.declare("big", "0", "0", where=["i <= 1000000 * 1000000"]),
+     "folds to a constant of 1000000000000"),
+    (lambda: schemes.declare("big", "1000000 * 1000000", "0"), "folds to a constant of 1000000000000"),
+    (lambda: schemes.declare("loop", "mod(-p - 2, k + 1)", "0", parameters=["p"]),
+     "sympy cannot simplify this remainder"),
+    (lambda: schemes.check_scheme(schemes.declare("wide", "1000000", "0", ceil_mode=True, claims=["o >= 1"])),
+     "the paddings are too large for the brute-force oracle"),
+    (lambda: schemes.check_scheme(schemes.declare("wide", "200000", "200000", claims=["o >= 1"])),
+     "the paddings are too large for the brute-force oracle"),
+    (lambda: schemes.declare("none", "0", "0", where=["k % 2 == 1", "k % 2 == 0"]), "where: contradictory"),
+    (lambda: schemes.declare("none", "0", "0", where=["i > 16"]), "where: no case with i <= 16"),
 ]
 
 
@@ -80,3 +107,62 @@ def test_transpose_crop_text_counts_a(capsys):
     assert "crops 7 before, crops 6 after" in out
     assert main(["transpose", "-k", "2", "-s", "3", "-d", "2", "-p", "0,3", "-i", "7"]) == 0
     assert "crops" not in capsys.readouterr().out
+
+
+# --- enumeration: every hypothesis, every case, exact numbers ------------------------------------
+
+# (hypotheses, statement, variables, ranges, count, counterexample): hypotheses are filters, all of them.
+ENUMERATIONS = [
+    ((Eq(k, 3), Eq(Mod(k, 2), 1)), Eq(k, 3), (i, k), {i: range(1, 5), k: range(1, 6)}, 4, None),
+    ((Eq(k, 3), Eq(Mod(k, 2), 1)), Le(i, 2), (i, k), {i: range(1, 5), k: range(1, 6)}, 4, {"i": 3, "k": 3}),
+    ((Eq(Mod(k, 2), 1), Eq(k, 3)), Le(i, 2), (i, k), {i: range(1, 5), k: range(1, 6)}, 4, {"i": 3, "k": 3}),
+    ((Eq(i, q),), sympy.Ge(q, 2), (i, q), {i: range(1, 9), q: range(0, 4)}, 3, {"i": 1, "q": 1}),
+    ((Eq(k, s + 1), Eq(s, 2)), Le(i, 1), (i, k, s), {i: range(1, 4), k: range(1, 6), s: range(1, 5)}, 3,
+     {"i": 2, "k": 3, "s": 2}),
+    ((Eq(Mod(i, 2), 1),), Le(i, 5), (i,), {i: range(1, 201)}, 100, {"i": 7}),
+    ((Eq(Mod(k, 2), 1), Eq(Mod(k, 2), 0)), sympy.false, (k,), {k: range(1, 9)}, 0, None),
+]
+
+
+@pytest.mark.parametrize("hypotheses, statement, variables, ranges, count, counterexample", ENUMERATIONS)
+def test_every_hypothesis_filters_the_box(hypotheses, statement, variables, ranges, count, counterexample):
+    assert enumerate_cases(Theorem("t", "t", statement, hypotheses, (), variables), ranges) == (count, counterexample)
+
+
+def _one_at_a_time(theorem, ranges):
+    """The reference: every case in turn with the exact scalar evaluator."""
+    symbols = list(theorem.variables) + [symbol for symbol, _ in theorem.definitions]
+    holds = [compile_expr(h, symbols) for h in theorem.hypotheses]
+    values = [compile_expr(value, symbols) for _, value in theorem.definitions]
+    statement = compile_expr(theorem.statement, symbols)
+    count, failures = 0, []
+    import itertools
+
+    for point in itertools.product(*(ranges[v] for v in theorem.variables)):
+        case = list(point) + [0] * len(values)
+        for slot, value in enumerate(values, len(point)):
+            case[slot] = value(*case)
+        if all(h(*case) for h in holds):
+            count += 1
+            if not statement(*case):
+                failures.append(case)
+    failures.sort(key=lambda case: (sum(abs(x) for x in case[:len(point)]), case[:len(point)]))
+    return count, (dict(zip(map(str, symbols), failures[0])) if failures else None)
+
+
+BIG = 10**15
+o_ = Symbol("o", integer=True)
+# Large literals make int64 wrap: evaluation moves to Python ints before it can, and stays exact.
+EXACT = [
+    Theorem("wrap", "w", Eq(Mod(i * BIG * BIG + k, 7), Mod(i * BIG * BIG, 7) + Mod(k, 7)), (), (), (i, k)),
+    Theorem("floor", "f", Le(floor((i * BIG - k) / s) * s, i * BIG - k), (), (), (i, k, s)),
+    Theorem("defined", "o", sympy.Ne(o_, 2**62 + 3), (Le(k, i),), ((o_, i * 2**61 + k),), (i, k)),
+    Theorem("thirds", "x", Le(i / 3, 5), (Lt(i / 3, 6),), (), (i,)),
+    Theorem("signs", "m", Eq(Mod(i - 7, k + s) + (k + s) * floor((i - 7) / (k + s)), i - 7), (), (), (i, k, s)),
+]
+
+
+@pytest.mark.parametrize("theorem", EXACT, ids=[t.name for t in EXACT])
+def test_enumeration_is_exact(theorem):
+    ranges = {i: range(1, 19), k: range(1, 6), s: range(1, 4)}
+    assert enumerate_cases(theorem, ranges) == _one_at_a_time(theorem, ranges)

@@ -96,10 +96,17 @@ def test_a_false_identity_is_disproved_with_the_smallest_counterexample():
 
 
 def test_an_unprovable_true_claim_is_not_called_proved():
-    # floor(i/2) + floor((i + 1)/2) = i needs a case split on parity that the prover does not do.
-    claim = Theorem("parity", "halves", Eq(sympy.floor(S.i / 2) + sympy.floor((S.i + 1) / 2), S.i), variables=(S.i,))
+    # Squares are 0 or 1 mod 4: true, but it needs the parity of i inside a square, which no rule gives.
+    claim = Theorem("squares", "squares mod 4", sympy.Ne(sympy.Mod(S.i ** 2, 4), 2), variables=(S.i,))
     proof = prove(claim)
     assert proof.status == "unproved" and proof.counterexample is None and proof.cases == 12
+    assert not proof.checked and proof.reason
+
+
+def test_parity_needs_a_case_split_on_the_remainder():
+    claim = Theorem("parity", "halves", Eq(sympy.floor(S.i / 2) + sympy.floor((S.i + 1) / 2), S.i), variables=(S.i,))
+    proof = prove(claim)
+    assert proof.status == "proved" and proof.checked and proof.smt.verdict == "unsat"
 
 
 def test_prove_all_runs_every_theorem():

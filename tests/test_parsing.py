@@ -50,6 +50,9 @@ EXPRESSIONS = [
     ("abs(x - 3)", sympy.Abs(x - 3)),
     ("o - (i - 1) * s", o - (i - 1) * s),
     ("x", x),
+    ("1000 * 1000 - i", 1000000 - i),
+    ("-1000000 + 1", sympy.Integer(-999999)),
+    ("(-p - 2) - (k + 1) * ((-p - 2) // (k + 1))", -p - 2 - (k + 1) * floor((-p - 2) / (k + 1))),
 ]
 
 # Relations keep the user's operand order: sympy's constructors, not Python's
@@ -122,6 +125,18 @@ BAD_EXPRESSIONS = [
     ("ceil(i / 0)", "division by zero"),
     ("i < k", IN_CLAIMS_ONLY),
     ("max(i < k, 1)", IN_CLAIMS_ONLY),
+    # Constants sympy folds are bounded like literals: 1000000 * 1000000 once allocated 7 TiB downstream.
+    ("1000000 * 1000000", "this folds to a constant of 1000000000000; constants, like integer literals, may be"),
+    ("i <= 1000000 * 1000000", IN_CLAIMS_ONLY),
+    ("1000000 * i * 1000000", "folds to a constant of 1000000000000"),
+    ("1000000 * (i + 1000000)", "folds to a constant of 1000000000000"),
+    ("-1000000 - 1", "folds to a constant of 1000001"),
+    ("max(1000000 + 1000000, i)", "folds to a constant of 2000000"),
+    ("floor(i / (1000 * 1001))", "folds to a constant of 1001000"),
+    # sympy 1.14 rewrites these remainders back and forth until Python's stack runs out.
+    ("mod(-p - 2, k + 1)", r"sympy cannot simplify this remainder \(its rewriting never ends\)"),
+    ("(i - 2) % (2*k + 1)", r"write the same number as \(i - 2\) - \(2\*k \+ 1\) \* \(\(i - 2\) // \(2\*k \+ 1\)\)"),
+    ("(-i - 2) % (2*k + 1)", "sympy cannot simplify this remainder"),
 ]
 
 BAD_CLAIMS = [
@@ -135,6 +150,8 @@ BAD_CLAIMS = [
     ("i is not k", "only == != < <= > >= may compare"),
     ("i < s / 2", "use '//'"),
     ("q < 1", "unknown name"),
+    ("i <= 1000000 * 1000000", "folds to a constant of 1000000000000"),
+    ("mod(-p - 2, k + 1) == 0", "sympy cannot simplify this remainder"),
 ]
 
 # (text, 0-based column, token): errors must point at the right place.
@@ -155,6 +172,10 @@ POSITIONS = [
     ("-~i", 1, "~"),
     ("i # c", 2, "#"),
     ("x" * 2000, MAX_TEXT_LENGTH, "x"),
+    ("i + 1000000 * 1000000", 4, "1000000 * 1000000"),
+    ("max(i, 1000000*1000000)", 7, "1000000*1000000"),
+    ("i + mod(-p - 2, k + 1)", 4, "mod(-p - 2, k + 1)"),
+    ("i + (i - 2) % (2*k + 1)", 4, "(i - 2) % (2*k + 1)"),
 ]
 
 
@@ -238,6 +259,9 @@ def _max_of(count):
         (_max_of(MAX_NODES - 2), _max_of(MAX_NODES - 1), f"at most {MAX_NODES} are allowed"),
         ("-" * (MAX_DEPTH - 1) + "i", "-" * MAX_DEPTH + "i", f"nested more than {MAX_DEPTH} deep"),
         (str(MAX_INTEGER), str(MAX_INTEGER + 1), "integer literals may be at most"),
+        (f"{MAX_INTEGER} * 1", f"{MAX_INTEGER} * 2", "constants, like integer literals, may be at most"),
+        (f"{MAX_INTEGER - 1} + 1", f"{MAX_INTEGER} + 1", "constants, like integer literals, may be at most"),
+        (f"i * {MAX_INTEGER // 8} * 8", f"i * {MAX_INTEGER // 8 + 1} * 8", "folds to a constant"),
     ],
 )
 def test_bounds(fits, too_big, reason):
@@ -362,3 +386,38 @@ def test_parsed_expression_evaluates_like_python(expression, env):
     parsed = parse_expression(text, DEFAULT_NAMES)
     substituted = parsed.subs({DEFAULT_NAMES[name]: value for name, value in env.items()})
     assert int(substituted) == evaluate(env), text
+
+
+def test_the_remainder_that_sympy_cannot_settle_has_a_working_rewrite():
+    with pytest.raises(ParseError) as caught:
+        parse_expression("mod(i - 2, 2*k + 1)", DEFAULT_NAMES)
+    rewrite = caught.value.reason.partition("write the same number as ")[2]
+    parsed = parse_expression(rewrite, DEFAULT_NAMES)
+    for i_ in range(1, 9):
+        for k_ in range(1, 6):
+            assert parsed.xreplace({i: sympy.Integer(i_), k: sympy.Integer(k_)}) == (i_ - 2) % (2 * k_ + 1)
+
+
+# Remainders of sums with negative constants modulo sums: where sympy's rewriting of remainders
+# loops. Every one parses to the right number or is a one-line ParseError, never a RecursionError.
+small_terms = st.tuples(st.integers(-3, 3), st.sampled_from(["i", "k", "p", "s"]))
+sums = st.lists(small_terms, min_size=1, max_size=3).flatmap(
+    lambda terms: st.integers(-4, 4).map(lambda constant: " + ".join(
+        [f"{c}*{name}" for c, name in terms] + [f"({constant})"])))
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=sums, modulus=st.sampled_from(["k + 1", "2*k + 1", "k + s", "s + 2", "3*k + 2"]),
+       env=environments)
+def test_remainders_never_recurse(value, modulus, env):
+    text = f"mod({value}, {modulus})"
+    try:
+        parsed = parse_expression(text, DEFAULT_NAMES)
+    except ParseError as error:
+        assert "sympy cannot simplify this remainder" in str(error) and "\n" not in str(error)
+        return
+    # All at once: substituting one symbol at a time can build a remainder sympy loops on.
+    names = {DEFAULT_NAMES[name]: sympy.Integer(number) for name, number in env.items()}
+    left = parse_expression(value, DEFAULT_NAMES).xreplace(names)
+    right = parse_expression(modulus, DEFAULT_NAMES).xreplace(names)
+    assert int(parsed.xreplace(names)) == int(left) % int(right), text

@@ -12,6 +12,8 @@ The pipeline of :func:`prove`, one module a stage:
 """
 
 from .enumeration import enumerate_cases
+from .pipeline import prove
 from .theorem import Proof, Status, Theorem
 
-__all__ = ["Proof", "Status", "Theorem", "enumerate_cases"]
+__all__ = ["Proof", "Status", "Theorem", "enumerate_cases", "prove"]
+

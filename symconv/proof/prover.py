@@ -1,0 +1,631 @@
+"""The prover: searches for a certificate that the checker will accept.
+
+It may be clever, because nothing it says is believed: the checker
+(:mod:`.checker`) re-checks every step. The search, on a state of facts and a
+goal:
+
+1. substitutes every equation that pins a symbol (``s = 1``, a remainder fixed
+   by a hypothesis, a quotient found unique);
+2. removes the innermost ``⌊N/D⌋``, ``⌈N/D⌉`` or ``N mod D`` by the division
+   algorithm (``N = D q + r``, ``0 <= r <= D - 1``), sharing ``q`` and ``r``
+   between atoms whose numerators differ by a multiple of ``D``; then, if
+   ``N = D M + C`` with ``0 <= C <= D - 1`` provable, fixes ``q = M``,
+   ``r = C``; otherwise solves the division for a variable with coefficient ±1;
+3. splits the innermost ``max``, ``min`` and ``|x|`` of the goal into cases;
+4. closes the goal with a nonnegative combination of the facts and their
+   pairwise products, found by linear programming (exact rationals, solved by
+   z3's simplex); failing that, shows the facts contradictory, or refines the
+   case: a ``max`` in a hypothesis, a hypothesis ``e != 0``, the sign of a
+   quotient, the value of a small remainder.
+
+Anything it cannot handle (a ``Piecewise``, a reciprocal, a function it does
+not know) makes it give up with the reason, never guess. Every search runs on a
+:class:`Budget`; past it the claim is unproved, and the reason says so.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import sympy
+from sympy import Abs, Max, Min, Mod, ceiling, floor
+
+from .. import symbols as S
+from . import certificate as C
+from .farkas import combination
+from .farkas import integer_polynomial as _integer_polynomial
+from .farkas import polynomial as _polynomial
+from .theorem import Theorem
+
+_DIVISIONS = (floor, ceiling, Mod)
+_CHOICES = (Max, Min, Abs)
+_MAX_DEPTH = 3  #: nested refinements (case splits at the leaves) before a branch gives up
+_MAX_RANGE = 8  #: a remainder modulo at most this many is split into its values
+_SOLVE_ORDER = (S.i, S.i_prime, S.o, S.p_l, S.p_r, S.p)
+
+
+class Unproved(Exception):
+    """The search did not find a certificate; ``budget`` says whether a budget ran out."""
+
+    def __init__(self, reason: str, budget: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.budget = budget
+
+
+@dataclass
+class Budget:
+    """How much one search may spend: seconds, linear programs and expression size."""
+
+    seconds: float = 10.0
+    programs: int = 3000
+    max_ops: int = 2000  #: operations in the statement with its hypotheses and definitions
+    started: float = 0.0
+    spent: int = 0
+
+    def start(self) -> "Budget":
+        self.started, self.spent = time.monotonic(), 0
+        return self
+
+    def charge(self) -> None:
+        self.spent += 1
+        if self.spent > self.programs:
+            raise Unproved(f"budget: more than {self.programs} linear programs", budget=True)
+        if time.monotonic() - self.started > self.seconds:
+            raise Unproved(f"budget: more than {self.seconds:g} s", budget=True)
+
+
+class _Fail(Exception):
+    pass
+
+
+def search(theorem: Theorem, budget: Optional[Budget] = None) -> C.Certificate:
+    """A certificate for ``theorem``, or :class:`Unproved` with the reason."""
+    theorem.validate()
+    budget = (budget or Budget()).start()
+    statement, hypotheses = _unfold(theorem, budget)
+    facts: list[tuple[str, sympy.Expr, str]] = []
+    for variable in theorem.variables:
+        if variable.is_positive:
+            facts += [("ge", variable - 1, f"{variable} ≥ 1"), ("ge", variable, f"{variable} ≥ 0")]
+        elif variable.is_nonnegative:
+            facts.append(("ge", variable, f"{variable} ≥ 0"))
+    for number, hypothesis in enumerate(hypotheses, 1):
+        for kind, expr in _as_facts(hypothesis):
+            if _foreign(expr) is None:  # a fact the kernel cannot read is left out, which is only weaker
+                facts.append((kind, expr, f"hypothesis {number}"))
+    goal = _as_goal(statement)
+    searcher = _Searcher(budget, {str(s) for item in (statement, *hypotheses) for s in item.free_symbols}
+                         | {str(v) for v in theorem.variables})
+    try:
+        proof = searcher.prove([(kind, expr) for kind, expr, _ in facts], goal, 0)
+    except _Fail as failure:
+        raise Unproved(str(failure)) from None
+    except RecursionError:
+        raise Unproved("budget: the expressions nest too deeply", budget=True) from None
+    return C.Certificate(tuple(C.Fact(kind, expr, source) for kind, expr, source in facts), goal, proof)
+
+
+def refutes_hypotheses(theorem: Theorem, budget: Optional[Budget] = None) -> C.Certificate:
+    """A certificate that the hypotheses contradict each other (the statement replaced by ``false``)."""
+    import dataclasses
+
+    return search(dataclasses.replace(theorem, statement=sympy.false), budget)
+
+
+# --- the starting state ------------------------------------------------------------------
+
+def _unfold(theorem: Theorem, budget: Budget) -> tuple[sympy.Basic, list[sympy.Basic]]:
+    size = sum(sympy.count_ops(sympy.sympify(item)) for item in (
+        theorem.statement, *theorem.hypotheses, *(value for _, value in theorem.definitions)))
+    if size > budget.max_ops:
+        raise Unproved(f"budget: the theorem has {size} operations, more than {budget.max_ops}", budget=True)
+    statement, hypotheses = sympy.sympify(theorem.statement), [sympy.sympify(h) for h in theorem.hypotheses]
+    for symbol, value in reversed(theorem.definitions):
+        statement = statement.xreplace({symbol: value})
+        hypotheses = [h.xreplace({symbol: value}) for h in hypotheses]
+    return statement, hypotheses
+
+
+def _as_facts(relation: sympy.Basic) -> list[tuple[str, sympy.Expr]]:
+    if relation is sympy.true:
+        return []
+    if relation is sympy.false:
+        return [("ge", sympy.Integer(-1))]
+    if isinstance(relation, (sympy.And, sympy.Tuple)):
+        return [fact for part in relation.args for fact in _as_facts(part)]
+    if isinstance(relation, (sympy.Eq, sympy.Ne)):
+        gap = relation.lhs - relation.rhs
+        return [("eq" if isinstance(relation, sympy.Eq) else "ne", _numerator(gap) or gap)]
+    if isinstance(relation, (sympy.Le, sympy.Lt)):
+        gap = relation.rhs - relation.lhs
+    elif isinstance(relation, (sympy.Ge, sympy.Gt)):
+        gap = relation.lhs - relation.rhs
+    else:
+        return []
+    numerator = _numerator(gap)
+    if isinstance(relation, (sympy.Le, sympy.Ge)) or numerator is None:
+        return [("ge", numerator if numerator is not None else gap)]
+    if all(term.is_integer for term in sympy.Add.make_args(numerator)):
+        return [("ge", numerator - 1)]  # an integer above 0 is at least 1
+    return [("ge", numerator)]
+
+
+def _numerator(gap: sympy.Expr) -> Optional[sympy.Expr]:
+    """``N`` for ``gap = N / D`` when ``D`` is provably positive: a positive number times positive symbols."""
+    numerator, denominator = sympy.fraction(sympy.together(gap))
+    coefficient, factors = sympy.expand(denominator).as_coeff_mul()
+    if not (coefficient.is_Rational and coefficient > 0):
+        return None
+    for factor in factors:
+        base = factor.base if isinstance(factor, sympy.Pow) and factor.exp.is_Integer else factor
+        if not (isinstance(base, sympy.Symbol) and base.is_positive):
+            return None
+    return sympy.expand(numerator)
+
+
+def _as_goal(statement: sympy.Basic) -> C.Goal:
+    if statement is sympy.true:
+        return C.Conjunction(())
+    if isinstance(statement, (sympy.And, sympy.Tuple)):
+        return C.Conjunction(tuple(_as_goal(part) for part in statement.args))
+    if not isinstance(statement, (sympy.Eq, sympy.Ne, sympy.Le, sympy.Lt, sympy.Ge, sympy.Gt)) \
+            and statement is not sympy.false:
+        raise Unproved(f"the kernel cannot prove a statement of the form {type(statement).__name__}")
+    if isinstance(statement, (sympy.Lt, sympy.Gt)):
+        gap = statement.rhs - statement.lhs if isinstance(statement, sympy.Lt) else statement.lhs - statement.rhs
+        numerator = _numerator(gap)
+        if numerator is None or not all(term.is_integer for term in sympy.Add.make_args(numerator)):
+            raise Unproved(f"{gap} > 0 is not an inequality between integers, so it cannot be tightened")
+    ((kind, expr),) = _as_facts(statement)
+    foreign = _foreign(expr)
+    if foreign is not None:
+        raise Unproved(f"the kernel does not understand {foreign}")
+    return C.Relation(kind, expr)  # type: ignore[arg-type]
+
+
+def _foreign(expr: sympy.Basic) -> Optional[sympy.Basic]:
+    """The first part of ``expr`` outside the kernel's language: integer polynomials, divisions, max/min/|x|."""
+    if expr.is_Symbol:
+        return None if expr.is_integer else expr
+    if expr.is_Rational:
+        return None
+    if isinstance(expr, sympy.Pow):
+        if not (expr.exp.is_Integer and expr.exp >= 0):
+            return expr
+    elif isinstance(expr, (floor, ceiling)):
+        numerator, denominator = sympy.fraction(sympy.together(expr.args[0]))
+        return next((f for f in (_foreign(numerator), _foreign(denominator)) if f is not None), None)
+    elif not isinstance(expr, (sympy.Add, sympy.Mul, Mod, Max, Min, Abs)):
+        return expr
+    return next((f for f in map(_foreign, expr.args) if f is not None), None)
+
+
+# --- the search -----------------------------------------------------------------------------
+
+def _order(expr: sympy.Basic):
+    """Smallest first, then sympy's canonical order: never the hash-seeded order of a set."""
+    return sympy.count_ops(expr), sympy.default_sort_key(expr)
+
+
+def _goal_atoms(goal: C.Goal, kinds) -> set:
+    if isinstance(goal, C.Relation):
+        return set(goal.expr.atoms(*kinds))
+    return set().union(*(_goal_atoms(part, kinds) for part in goal.parts))
+
+
+def _replace_goal(goal: C.Goal, mapping: dict) -> C.Goal:
+    if isinstance(goal, C.Relation):
+        return C.Relation(goal.kind, goal.expr.xreplace(mapping))
+    return C.Conjunction(tuple(_replace_goal(part, mapping) for part in goal.parts))
+
+
+def _innermost(atoms) -> list:
+    return sorted((a for a in atoms if not any(arg.has(*_DIVISIONS, *_CHOICES) for arg in a.args)), key=_order)
+
+
+class _Searcher:
+    def __init__(self, budget: Budget, taken: set[str]) -> None:
+        self.budget = budget
+        self.taken = set(taken)
+        self.count = itertools.count(1)
+        self.partner: dict[sympy.Symbol, sympy.Symbol] = {}  # q <-> r of each division
+        self.remainders: dict[sympy.Symbol, sympy.Expr] = {}  # r -> its modulus when introduced
+        self.attempted: set[sympy.Expr] = set()  # divisions tried for a unique quotient on this path
+        self.memo: dict = {}  # (facts, target) -> the linear program's answer
+        self.settled: set[sympy.Expr] = set()  # q - M and r - C, as Unique found them
+
+    def branch(self, facts: list, goal: C.Goal, depth: int) -> C.Node:
+        """Prove one case of a split: its new fact may make an earlier attempt succeed, so forget them."""
+        saved, self.attempted = self.attempted, set()
+        try:
+            return self.prove(facts, goal, depth)
+        finally:
+            self.attempted = saved
+
+    def fresh(self, letter: str) -> sympy.Symbol:
+        while True:
+            name = f"{letter}_{next(self.count)}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return sympy.Symbol(name, integer=True)
+
+    # 1-3: simplify the state, then close it
+    def prove(self, facts: list, goal: C.Goal, depth: int) -> C.Node:
+        self.budget.charge()
+        atoms = _goal_atoms(goal, _DIVISIONS + _CHOICES).union(*(e.atoms(*_DIVISIONS, *_CHOICES) for _, e in facts))
+        found = self.substitution(facts, atoms, solve=False)
+        if found is not None:
+            return self.substitute(*found, facts, goal, depth)
+        for index, (kind, expr) in enumerate(facts):
+            division = self.division(kind, expr)
+            if division is not None and sympy.expand(expr) not in self.attempted:
+                self.attempted.add(sympy.expand(expr))
+                node = self.unique(*division, index, facts, goal, depth)
+                if node is not None:
+                    return node
+        related = self.relate(facts, goal, depth)
+        if related is not None:
+            return related
+        for atom in _innermost(a for a in atoms if isinstance(a, _DIVISIONS)):
+            node = self.divide(atom, facts, goal, depth)
+            if node is not None:
+                return node
+        found = self.substitution(facts, atoms, solve=True)
+        if found is not None:
+            return self.substitute(*found, facts, goal, depth)
+        choices = _innermost(_goal_atoms(goal, _CHOICES))
+        if choices:
+            return self.pick(choices[0], facts, goal, depth)
+        return self.finish(facts, goal, depth)
+
+    def division(self, kind: str, expr: sympy.Expr):
+        """``(N, D, q, r)`` when the fact is an open division ``N - D q - r = 0``."""
+        if kind != "eq":
+            return None
+        for r in sorted(expr.free_symbols & set(self.partner), key=str):
+            q = self.partner[r]
+            if r not in self.remainders or q not in expr.free_symbols:
+                continue
+            expr = sympy.expand(expr)
+            denominator = -expr.diff(q)
+            numerator = sympy.expand(expr + denominator * q + r)
+            if expr.diff(r) == -1 and not numerator.has(q, r) and not denominator.has(q, r):
+                return numerator, denominator, q, r
+        return None
+
+    def substitution(self, facts: list, atoms, solve: bool):
+        """An equation that pins a symbol: ``(symbol, fact index, value)``.
+
+        Without ``solve``: a symbol equal to a constant, a quotient or remainder
+        found unique, or a variable pinned by a hypothesis. With it: an open
+        division solved for a variable of its numerator that no remaining atom
+        mentions (the variable then becomes ``D q + r - …``).
+        """
+        busy = set().union(*(a.free_symbols for a in atoms))
+        best = None
+        for index, (kind, expr) in enumerate(facts):
+            if kind != "eq" or expr.has(*_DIVISIONS, *_CHOICES):
+                continue
+            division = self.division(kind, expr)
+            expr = sympy.expand(expr)
+            for symbol in sorted(expr.free_symbols, key=str):
+                slope = expr.diff(symbol)
+                if slope not in (1, -1):
+                    continue
+                value = sympy.expand(symbol - expr / slope)
+                if symbol in value.free_symbols:
+                    continue
+                if value.is_number:
+                    rank = 0
+                elif division is not None:
+                    # a remainder keeps its bounds only while it stays a symbol: never solve for one
+                    if not solve or symbol in division[2:] or symbol in busy or symbol in self.remainders:
+                        continue
+                    rank = 3
+                elif symbol in self.partner:
+                    if expr not in self.settled and -expr not in self.settled:
+                        continue  # only what Unique settled; a quotient or remainder is otherwise kept
+                    rank = 1
+                elif solve:
+                    continue
+                else:
+                    rank = 2
+                key = (rank, _SOLVE_ORDER.index(symbol) if symbol in _SOLVE_ORDER else len(_SOLVE_ORDER),
+                       str(symbol), index)
+                if best is None or key < best[0]:
+                    best = (key, symbol, index, value)
+        return None if best is None else best[1:]
+
+    def substitute(self, symbol, index: int, value, facts: list, goal: C.Goal, depth: int) -> C.Node:
+        mapping = {symbol: value}
+        then = self.prove([(k, e.xreplace(mapping)) for k, e in facts], _replace_goal(goal, mapping), depth)
+        return C.Substitute(symbol, index, then)
+
+    def divide(self, atom, facts: list, goal: C.Goal, depth: int) -> Optional[C.Node]:
+        numerator, denominator = _division(atom)
+        if not (_integer_polynomial(numerator) and _integer_polynomial(denominator)):
+            return None
+        positive = self.linear(facts, denominator - 1)
+        if positive is None:
+            return None
+        shares = [(atom, sympy.Integer(0))]
+        everything = _goal_atoms(goal, _DIVISIONS).union(*(e.atoms(*_DIVISIONS) for _, e in facts))
+        for other in sorted(everything - {atom}, key=_order):
+            shift = _shift(other, numerator, denominator)
+            if shift is not None:
+                shares.append((other, shift))
+        q, r = self.fresh("q"), self.fresh("r")
+        self.partner[q], self.partner[r] = r, q
+        self.remainders[r] = denominator
+        mapping = {a: (r if isinstance(a, Mod) else -(q + m) if isinstance(a, ceiling) else q + m) for a, m in shares}
+        known = [(k, e.xreplace(mapping)) for k, e in facts]
+        known += [("eq", numerator - denominator * q - r), ("ge", r), ("ge", denominator - 1 - r)]
+        then = self.prove(known, _replace_goal(goal, mapping), depth)
+        return C.Divide(numerator, denominator, q, r, tuple(shares), positive, then)
+
+    def unique(self, numerator, denominator, q, r, index, facts, goal, depth) -> Optional[C.Node]:
+        """``q = M``, ``r = C`` when the numerator is ``D M + C`` with ``0 <= C <= D - 1`` provable.
+
+        The numerator may first be rewritten with another equation (a hypothesis
+        ``E = D F`` turns ``E mod D`` into ``D F mod D``): the two are combined.
+        """
+        bounds = [n for n, (k, e) in enumerate(facts) if k == "ge" and sympy.expand(e - r) == 0][:1]
+        bounds += [n for n, (k, e) in enumerate(facts) if k == "ge" and sympy.expand(e - (denominator - 1 - r)) == 0][:1]
+        if len(bounds) != 2:
+            return None
+        rewrites: list[tuple[sympy.Expr, Optional[int], sympy.Expr]] = [(numerator, None, sympy.Integer(0))]
+        for other, (kind, expr) in enumerate(facts):
+            if kind != "eq" or other == index or expr.has(q, r, *_DIVISIONS, *_CHOICES) \
+                    or self.division(kind, expr) is not None:
+                continue
+            expr = sympy.expand(expr)
+            scales = [sympy.Integer(1), sympy.Integer(-1)]
+            for symbol in sorted(expr.free_symbols & numerator.free_symbols, key=str):
+                scale = numerator.coeff(symbol) / expr.coeff(symbol)  # cancels that symbol
+                if scale.is_number and scale != 0:
+                    scales.append(scale)
+            rewrites += [(sympy.expand(numerator - scale * expr), other, scale) for scale in scales]
+        seen = set()
+        for rewritten, other, scale in rewrites:
+            if rewritten in seen:
+                continue
+            seen.add(rewritten)
+            whole, part = _split(rewritten, denominator)
+            for shift in (0, -1, 1):
+                M, rest = sympy.expand(whole - shift), sympy.expand(part + shift * denominator)
+                if not (_integer_polynomial(M) and _integer_polynomial(rest)):
+                    continue
+                low = self.linear(facts, rest)
+                high = self.linear(facts, denominator - 1 - rest) if low is not None else None
+                if high is None:
+                    continue
+                self.settled |= {sympy.expand(q - M), sympy.expand(r - rest)}
+                if other is None:
+                    then = self.prove(facts + [("eq", q - M), ("eq", r - rest)], goal, depth)
+                    return C.Unique(q, r, denominator, M, rest, (index, bounds[0], bounds[1]), low, high, then)
+                combined = facts + [("eq", sympy.expand(facts[index][1] - scale * facts[other][1]))]
+                then = self.prove(combined + [("eq", q - M), ("eq", r - rest)], goal, depth)
+                unique = C.Unique(q, r, denominator, M, rest, (len(facts), bounds[0], bounds[1]), low, high, then)
+                return C.Combine(((sympy.Integer(1), index), (-scale, other)), unique)
+        return None
+
+    def relate(self, facts: list, goal: C.Goal, depth: int) -> Optional[C.Node]:
+        """Two divisions by the same ``D`` whose numerators differ by ``P``: ``N₂ = D q₁ + r₁ + P``.
+
+        The difference of the two equations is a division of ``D q₁ + r₁ + P``
+        with quotient ``q₂``, which ``Unique`` can settle once ``r₁`` is known.
+        """
+        open_ = [(n, self.division(k, e)) for n, (k, e) in enumerate(facts)]
+        open_ = [(n, division) for n, division in open_ if division is not None]
+        present = {sympy.expand(e) for k, e in facts if k == "eq"}
+        for (first, (N1, D1, q1, r1)), (second, (N2, D2, q2, r2)) in itertools.permutations(open_, 2):
+            if q1 == q2 or sympy.expand(D1 - D2) != 0 or str(q1) > str(q2):
+                continue
+            difference = sympy.expand(N2 - N1)
+            if difference.has(q1, r1, q2, r2) or not _integer_polynomial(difference):
+                continue
+            combined = sympy.expand(facts[second][1] - facts[first][1])
+            if combined in present or -combined in present:
+                continue
+            then = self.prove(facts + [("eq", combined)], goal, depth)
+            return C.Combine(((sympy.Integer(1), second), (sympy.Integer(-1), first)), then)
+        return None
+
+    def pick(self, atom, facts: list, goal: C.Goal, depth: int) -> C.Node:
+        branches = []
+        for conditions, value in _cases(atom):
+            mapping = {atom: value}
+            known = [(k, e.xreplace(mapping)) for k, e in facts] + [("ge", c) for c in conditions]
+            branches.append(self.branch(known, _replace_goal(goal, mapping), depth))
+        return C.Pick(atom, tuple(branches))
+
+    # 4: close the goal, or refine the case and try again
+    def finish(self, facts: list, goal: C.Goal, depth: int) -> C.Node:
+        if isinstance(goal, C.Conjunction):
+            return C.Each(tuple(self.finish(facts, part, depth) for part in goal.parts))
+        closed = self.close(facts, goal)
+        if closed is not None:
+            return closed
+        absurd = self.linear(facts, sympy.Integer(-1))
+        if absurd is not None:
+            return C.Absurd(absurd)
+        if depth >= _MAX_DEPTH:
+            raise _Fail(f"could not close {_show_goal(goal)}")
+        if goal.kind == "eq":  # each side on its own: they may need different cases
+            return C.Both(self.finish(facts, C.Relation("ge", goal.expr), depth),
+                          self.finish(facts, C.Relation("ge", -goal.expr), depth))
+        failure: Optional[_Fail] = None
+        for refine in (self.refine_goal, self.refine_choice, self.refine_ne, self.refine_quotient,
+                       self.refine_remainder):
+            try:
+                node = refine(facts, goal, depth + 1)
+            except _Fail as reason:
+                failure = failure or reason
+                continue
+            if node is not None:
+                return node
+        raise failure or _Fail(f"could not close {_show_goal(goal)}")
+
+    def close(self, facts: list, goal: C.Relation) -> Optional[C.Node]:
+        if goal.kind == "ge":
+            return self.linear(facts, goal.expr)
+        if goal.kind == "eq":
+            lower = self.linear(facts, goal.expr)
+            upper = self.linear(facts, -goal.expr) if lower is not None else None
+            return C.Both(lower, upper) if upper is not None else None
+        for above, target in ((True, goal.expr - 1), (False, -goal.expr - 1)):
+            proof = self.linear(facts, target)
+            if proof is not None:
+                return C.Apart(above, proof)
+        return None
+
+    def refine_goal(self, facts, goal, depth) -> Optional[C.Node]:
+        """By contradiction: if ``g <= -1``, products of that with the facts may be absurd."""
+        if goal.kind != "ge":
+            return None
+        g = sympy.expand(goal.expr)
+        if not _integer_polynomial(g) or g.is_number or any(
+                k == "ge" and sympy.expand(e + g + 1) == 0 for k, e in facts):
+            return None
+        negative = self.branch(facts + [("ge", -g - 1)], goal, depth)
+        return C.Split(g, C.Linear(((sympy.Integer(1), (len(facts),)),)), negative)
+
+    def refine_choice(self, facts, goal, depth) -> Optional[C.Node]:
+        """A ``max``/``min``/``|x|`` in a fact: those in inequalities and equations before those in ``≠``."""
+        usable = set().union(*(e.atoms(*_CHOICES) for k, e in facts if k != "ne"))
+        rest = set().union(*(e.atoms(*_CHOICES) for k, e in facts if k == "ne")) - usable
+        failure: Optional[_Fail] = None
+        for atom in (_innermost(usable) + _innermost(rest))[:3]:
+            try:
+                return self.pick(atom, facts, goal, depth)
+            except _Fail as reason:
+                failure = failure or reason
+        if failure is not None:
+            raise failure
+        return None
+
+    def refine_ne(self, facts, goal, depth) -> Optional[C.Node]:
+        for index, (kind, expr) in enumerate(facts):
+            if kind == "ne" and _integer_polynomial(sympy.expand(expr)):
+                above = self.branch(facts + [("ge", expr - 1)], goal, depth)
+                below = self.branch(facts + [("ge", -expr - 1)], goal, depth)
+                return C.SplitNe(index, above, below)
+        return None
+
+    def refine_quotient(self, facts, goal, depth) -> Optional[C.Node]:
+        present = set().union(*(e.free_symbols for _, e in facts))
+        quotients = {q for q in self.partner if q not in self.remainders}
+        for q in sorted(quotients & present, key=str):
+            try:
+                nonnegative = self.branch(facts + [("ge", q)], goal, depth)
+                negative = self.branch(facts + [("ge", -q - 1)], goal, depth)
+            except _Fail:
+                continue
+            return C.Split(q, nonnegative, negative)
+        return None
+
+    def refine_remainder(self, facts, goal, depth) -> Optional[C.Node]:
+        present = set().union(*(e.free_symbols for _, e in facts))
+        for r in sorted(set(self.remainders) & present, key=str):
+            modulus = self.remainders[r]
+            if not (modulus.is_Integer and 2 <= modulus <= _MAX_RANGE):
+                continue
+            above, below = self.linear(facts, r), self.linear(facts, modulus - 1 - r)
+            if above is None or below is None:
+                continue
+            branches = []
+            try:
+                for value in range(int(modulus)):
+                    mapping = {r: sympy.Integer(value)}
+                    branches.append(self.branch([(k, e.xreplace(mapping)) for k, e in facts],
+                                                _replace_goal(goal, mapping), depth))
+            except _Fail:
+                continue
+            return C.Range(r, 0, int(modulus) - 1, above, below, tuple(branches))
+        return None
+
+    def linear(self, facts: list, target: sympy.Expr) -> Optional[C.Linear]:
+        """A nonnegative combination of the facts and their products that leaves ``target`` a constant in range."""
+        target = sympy.expand(target)
+        if not _polynomial(target):
+            return None
+        integral = _integer_polynomial(target)
+        if target.is_number:
+            if target >= 0 or (target > -1 and integral):
+                return C.Linear()
+        for index, (kind, expr) in enumerate(facts):  # the commonest case: one fact, give or take a constant
+            if kind == "ge":
+                rest = sympy.expand(target - expr)
+                if rest.is_number and (rest >= 0 or (rest > -1 and integral)):
+                    return C.Linear(((sympy.Integer(1), (index,)),))
+        key = (tuple(facts), target)
+        if key not in self.memo:
+            self.budget.charge()
+            self.memo[key] = combination(facts, target)
+        return self.memo[key]
+
+
+def _show_goal(goal: C.Relation) -> str:
+    return f"{goal.expr} {'≥' if goal.kind == 'ge' else '=' if goal.kind == 'eq' else '≠'} 0"
+
+
+def _division(atom) -> tuple[sympy.Expr, sympy.Expr]:
+    """``(N, D)``: the atom is ``⌊N/D⌋``, ``N mod D``, or ``⌈-N/D⌉ = -⌊N/D⌋``."""
+    if isinstance(atom, Mod):
+        top, bottom = atom.args
+    else:
+        top, bottom = sympy.fraction(sympy.together(atom.args[0]))
+        if isinstance(atom, ceiling):
+            top = -top
+    return sympy.expand(top), sympy.expand(bottom)
+
+
+def _shift(atom, numerator, denominator) -> Optional[sympy.Expr]:
+    """``M`` when ``atom`` is the division of ``numerator + denominator·M`` (negated, for a ceiling)."""
+    top, bottom = _division(atom)
+    if sympy.expand(bottom - denominator) != 0:
+        return None
+    difference = sympy.expand(top - numerator)
+    if not _integer_polynomial(difference):
+        return None
+    if difference == 0:
+        return sympy.Integer(0)
+    gens = sorted(difference.free_symbols | denominator.free_symbols, key=str) or [S.i]
+    quotient, remainder = sympy.div(difference, denominator, *gens)
+    if remainder != 0 or not _integer_polynomial(sympy.expand(quotient)):
+        return None
+    return sympy.expand(quotient)
+
+
+def _split(numerator: sympy.Expr, denominator: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+    """``numerator = denominator·M + C`` with the multiples of the denominator in ``M``."""
+    whole, part = sympy.Integer(0), sympy.Integer(0)
+    for term in sympy.Add.make_args(numerator):
+        if denominator.is_Integer:
+            coefficient, monomial = term.as_coeff_Mul()
+            if coefficient.is_Integer:
+                q, rem = divmod(int(coefficient), int(denominator))
+                whole += q * monomial
+                part += rem * monomial
+            else:
+                part += term
+        else:
+            ratio = sympy.cancel(term / denominator)
+            if _integer_polynomial(sympy.expand(ratio)):
+                whole += ratio
+            else:
+                part += term
+    return sympy.expand(whole), sympy.expand(part)
+
+
+def _cases(atom) -> list[tuple[list[sympy.Expr], sympy.Expr]]:
+    if isinstance(atom, Abs):
+        (x,) = atom.args
+        return [([x], x), ([-x], -x)]
+    sign = 1 if isinstance(atom, Max) else -1
+    return [([sign * (chosen - other) for n, other in enumerate(atom.args) if n != m], chosen)
+            for m, chosen in enumerate(atom.args)]
