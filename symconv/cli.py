@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 from .errors import ParameterError, SymconvError
 
@@ -43,8 +43,12 @@ def _padding(text: str) -> Any:
     raise ParameterError("padding", text, "padding must be an integer P or a pair BEFORE,AFTER")
 
 
-def _emit(args: argparse.Namespace, data: dict, text: str) -> None:
-    print(json.dumps(data, indent=2, default=str, ensure_ascii=False) if args.json else text)
+def _emit(args: argparse.Namespace, data: dict, text: Union[str, Callable[[], str]]) -> None:
+    """The JSON, or the text (built only when it is shown: a callable defers the work)."""
+    if args.json:
+        print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    else:
+        print(text if isinstance(text, str) else text())
 
 
 # --- commands -----------------------------------------------------------------
@@ -197,21 +201,25 @@ def _cmd_prove(args: argparse.Namespace) -> int:
                         "vacuous": p.vacuous, "reason": p.reason, "steps": len(p.steps),
                         "cases": p.cases, "counterexample": p.counterexample} for p in proofs],
             **{status: count for status, count in counts.items() if status != "proved"}}
-    lines = []
-    for proof in proofs:
-        evidence = ["certificate re-checked" if proof.checked else "no checked certificate"]
-        if proof.smt is not None:
-            evidence.append(f"{proof.smt.backend}: {proof.smt.verdict}")
-        evidence.append(f"{proof.cases} cases against the oracle")
-        lines.append(f"{proof.name}: {proof.status} ({', '.join(evidence)}) - {proof.theorem.title}")
-        lines += [f"    {text(step.statement)}    [{step.justification}]" for step in proof.steps]
-        if proof.reason and proof.status != "proved":
-            lines.append(f"    {proof.reason}")
-        if proof.counterexample:
-            lines.append("    smallest counterexample: " + ", ".join(f"{k}={v}" for k, v in proof.counterexample.items()))
-    lines.append(f"{len(proofs)} theorem{'s' * (len(proofs) != 1)}: " + ", ".join(
-        f"{count} {status}" for status, count in counts.items() if count or status != "conflict"))
-    _emit(args, data, "\n".join(lines))
+
+    def shown() -> str:
+        lines = []
+        for proof in proofs:
+            evidence = ["certificate re-checked" if proof.checked else "no checked certificate"]
+            if proof.smt is not None:
+                evidence.append(f"{proof.smt.backend}: {proof.smt.verdict}")
+            evidence.append(f"{proof.cases} cases against the oracle")
+            lines.append(f"{proof.name}: {proof.status} ({', '.join(evidence)}) - {proof.theorem.title}")
+            lines.extend(f"    {text(step.statement)}    [{step.justification}]" for step in proof.steps)
+            if proof.reason and proof.status != "proved":
+                lines.append(f"    {proof.reason}")
+            if proof.counterexample:
+                lines.append("    smallest counterexample: " + ", ".join(f"{k}={v}" for k, v in proof.counterexample.items()))
+        lines.append(f"{len(proofs)} theorem{'s' * (len(proofs) != 1)}: " + ", ".join(
+            f"{count} {status}" for status, count in counts.items() if count or status != "conflict"))
+        return "\n".join(lines)
+
+    _emit(args, data, shown)
     if counts["conflict"]:
         return 3  # a checked proof with a counterexample is a bug in symconv
     return 1 if counts["disproved"] or counts["unproved"] else 0

@@ -106,6 +106,8 @@ def _facts_of(hypothesis: sympy.Basic) -> list[tuple[str, sympy.Expr]]:
 
 def _cleared(gap: sympy.Expr) -> sympy.Expr:
     """``gap`` times its denominator when that is a positive number times positive symbols (same sign); else ``gap``."""
+    if all(term.as_numer_denom()[1] == 1 for term in sympy.Add.make_args(gap)):
+        return sympy.expand(gap)  # no denominator to clear
     top, bottom = sympy.fraction(sympy.together(gap))
     number, factors = sympy.expand(bottom).as_coeff_mul()
     positive = number.is_Rational and number > 0 and all(

@@ -1,4 +1,4 @@
-"""``prove``: enumeration, a second opinion, the search, and the independent check, in that order.
+"""``prove``: enumeration, the search and the independent check, with z3's second opinion beside them.
 
 The status is decided by evidence, and only the checker can give ``proved``:
 
@@ -18,6 +18,8 @@ SMT solver, whose model is re-evaluated exactly before it counts.
 from __future__ import annotations
 
 import dataclasses
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Mapping, Optional
 
 import sympy
@@ -53,13 +55,15 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
         raise ParameterError("theorem", type(theorem).__name__, "expected a Theorem")
     theorem.validate()
     cases, counterexample = enumerate_cases(theorem, ranges)
-    opinion: Optional[SmtResult] = refute(theorem, timeout_ms=SMT_TIMEOUT_MS) if smt else None
-    if counterexample is None and opinion is not None and opinion.verdict == "sat":
-        counterexample = opinion.counterexample
-    known_false = counterexample is not None
-    budget = budget or Budget()
-    if known_false:
-        budget = dataclasses.replace(budget, seconds=min(budget.seconds, KNOWN_FALSE_SECONDS))
+    budget = dataclasses.replace(budget or Budget())  # a copy: a counterexample shortens it
+    if counterexample is not None:
+        budget.shorten(KNOWN_FALSE_SECONDS)
+    second_opinion: Optional[Future] = None
+    if smt:  # z3 runs beside the search (it leaves the interpreter lock while it solves)
+        second_opinion = _solver().submit(refute, theorem, timeout_ms=SMT_TIMEOUT_MS)
+        second_opinion.add_done_callback(
+            lambda done: budget.shorten(KNOWN_FALSE_SECONDS) if not done.exception() and done.result().verdict == "sat"
+            else None)
 
     header = [Step(Tuple(*theorem.hypotheses, theorem.statement) if theorem.hypotheses else theorem.statement,
                    "to prove, under the hypotheses")]
@@ -74,6 +78,10 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
         steps, checked, reason, ran_out = tuple(header), False, failure.reason, failure.budget
     except CheckError as rejection:  # the prover is wrong somewhere: never believe it
         steps, checked, reason, ran_out = tuple(header), False, f"the checker rejected the certificate: {rejection}", False
+    opinion: Optional[SmtResult] = second_opinion.result() if second_opinion is not None else None
+    if counterexample is None and opinion is not None and opinion.verdict == "sat":
+        counterexample = opinion.counterexample
+    known_false = counterexample is not None
 
     status: Status
     vacuous = False
@@ -95,6 +103,24 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
         steps = steps + (Step(sympy.false, f"unproved: {reason}"),)
     return Proof(theorem, status, steps, cases, counterexample, reason, certificate if checked else None,
                  checked, opinion, vacuous, ran_out)
+
+
+_pool: Optional[ThreadPoolExecutor] = None
+
+
+def _solver() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="symconv-smt")
+    return _pool
+
+
+def _forget_the_pool() -> None:
+    global _pool
+    _pool = None  # a forked worker has none of its parent's threads: it makes its own pool
+
+
+os.register_at_fork(after_in_child=_forget_the_pool)
 
 
 def _vacuous(theorem: Theorem) -> bool:

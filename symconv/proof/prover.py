@@ -25,6 +25,7 @@ not know) makes it give up with the reason, never guess. Every search runs on a
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from dataclasses import dataclass
@@ -65,17 +66,23 @@ class Budget:
     max_ops: int = 2000  #: operations in the statement with its hypotheses and definitions
     started: float = 0.0
     spent: int = 0
+    until: float = float("inf")  #: a deadline set from outside, once the claim is known to be false
 
     def start(self) -> "Budget":
         self.started, self.spent = time.monotonic(), 0
         return self
 
+    def shorten(self, seconds: float) -> None:
+        """Stop at most ``seconds`` from now (safe to call from another thread)."""
+        self.until = min(self.until, time.monotonic() + seconds)
+
     def charge(self) -> None:
         self.spent += 1
+        now = time.monotonic()
         if self.spent > self.programs:
             raise Unproved(f"budget: more than {self.programs} linear programs", budget=True)
-        if time.monotonic() - self.started > self.seconds:
-            raise Unproved(f"budget: more than {self.seconds:g} s", budget=True)
+        if now - self.started > self.seconds or now > self.until:
+            raise Unproved(f"budget: more than {min(self.seconds, now - self.started):.3g} s", budget=True)
 
 
 class _Fail(Exception):
@@ -156,6 +163,8 @@ def _as_facts(relation: sympy.Basic) -> list[tuple[str, sympy.Expr]]:
 
 def _numerator(gap: sympy.Expr) -> Optional[sympy.Expr]:
     """``N`` for ``gap = N / D`` when ``D`` is provably positive: a positive number times positive symbols."""
+    if all(term.as_numer_denom()[1] == 1 for term in sympy.Add.make_args(gap)):
+        return sympy.expand(gap)  # no denominator at all: the common case, without together()'s cost
     numerator, denominator = sympy.fraction(sympy.together(gap))
     coefficient, factors = sympy.expand(denominator).as_coeff_mul()
     if not (coefficient.is_Rational and coefficient > 0):
@@ -395,6 +404,8 @@ class _Searcher:
                 continue
             seen.add(rewritten)
             whole, part = _split(rewritten, denominator)
+            if not part.free_symbols <= set(self.remainders) | denominator.free_symbols:
+                continue  # 0 <= C <= D - 1 needs C built from remainders (and the divisor's own symbols)
             for shift in (0, -1, 1):
                 M, rest = sympy.expand(whole - shift), sympy.expand(part + shift * denominator)
                 if not (_integer_polynomial(M) and _integer_polynomial(rest)):
@@ -573,6 +584,7 @@ def _show_goal(goal: C.Relation) -> str:
     return f"{goal.expr} {'≥' if goal.kind == 'ge' else '=' if goal.kind == 'eq' else '≠'} 0"
 
 
+@functools.lru_cache(maxsize=4096)
 def _division(atom) -> tuple[sympy.Expr, sympy.Expr]:
     """``(N, D)``: the atom is ``⌊N/D⌋``, ``N mod D``, or ``⌈-N/D⌉ = -⌊N/D⌋``."""
     if isinstance(atom, Mod):
