@@ -189,18 +189,74 @@ def _cmd_transpose(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace, proofs: list) -> tuple[dict, list[str], dict[str, str]]:
+    """``--export coq DIR``: write the proved theorems' Coq files, and compile them when ``coqc`` is installed.
+
+    Returns the JSON part, the text lines, and a label per theorem Coq checked ("checked by Coq 8.16.1").
+    """
+    if args.export is None:
+        return {}, [], {}
+    from pathlib import Path
+
+    from .proof.coq import coqc, export_proofs, project_file
+    from .render import prepare_output, write_files
+
+    kind, directory = args.export
+    if kind != "coq":
+        raise ParameterError("export", kind, "the only export format is coq (--export coq DIR)")
+    prepare_output(Path(directory))
+    refused: dict[str, str] = {}
+    exported = export_proofs(proofs, refused)
+    files = {f"{f.stem}.v": f.text for f in exported}
+    files["_CoqProject"] = project_file(f.stem for f in exported)
+    write_files(files, Path(directory))
+    version = coqc.version()
+    verdicts = coqc.check({f.stem: f.text for f in exported}) if version is not None and exported else {}
+    entries, lines, labels = [], [], {}
+    for f in exported:
+        path = str(Path(directory) / f"{f.stem}.v")
+        verdict = verdicts.get(f.stem)
+        entries.append({"name": f.theorem, "file": path, "checked": None if verdict is None else verdict.accepted,
+                        "error": verdict.error if verdict is not None and not verdict.accepted else None,
+                        "follows_certificate": f.follows_certificate})
+        if verdict is None:
+            lines.append(f"  {f.theorem}: exported to {path}")
+        elif verdict.accepted:
+            labels[f.theorem] = f"checked by Coq {version}"
+            lines.append(f"  {f.theorem}: {labels[f.theorem]} ({path})")
+        else:
+            lines.append(f"  {f.theorem}: REJECTED by Coq {version} ({path}): {verdict.error}"
+                         " - a bug in symconv's exporter, please report it")
+    done = {f.theorem for f in exported}
+    skipped = [{"name": p.name, "status": p.status,
+                "reason": refused.get(p.name, f"it is {p.status}, not proved")} for p in proofs if p.name not in done]
+    lines += [f"  {entry['name']}: not exported to Coq: {entry['reason']}" for entry in skipped]
+    head = f"Coq: {len(exported)} file{'s' * (len(exported) != 1)} in {directory}/"
+    head += (f", compiled with coqc {version}" if version is not None else
+             " (coqc is not installed, so Coq has not checked them; install Coq and run coqc on each file)")
+    data = {"directory": directory, "coq_version": version, "files": entries, "not_exported": skipped}
+    return data, [head] + lines, labels
+
+
+def _rejected(data: dict) -> bool:
+    return any(entry["checked"] is False for entry in data.get("files", []))
+
+
 def _cmd_prove(args: argparse.Namespace) -> int:
     from .printing import text
     from .proofs import prove_all
 
     proofs = prove_all(args.names or None)
+    exported, export_lines, coq = _export(args, proofs)
     counts = {status: sum(p.status == status for p in proofs) for status in ("proved", "unproved", "disproved", "conflict")}
     data = {"proofs": [{"name": p.name, "title": p.theorem.title, "status": p.status, "checked": p.checked,
                         "smt": None if p.smt is None else {"backend": p.smt.backend, "verdict": p.smt.verdict,
                                                            "seconds": round(p.smt.seconds, 3)},
                         "vacuous": p.vacuous, "reason": p.reason, "steps": len(p.steps),
-                        "cases": p.cases, "counterexample": p.counterexample} for p in proofs],
-            **{status: count for status, count in counts.items() if status != "proved"}}
+                        "cases": p.cases, "counterexample": p.counterexample,
+                        **({"coq": coq.get(p.name)} if exported else {})} for p in proofs],
+            **{status: count for status, count in counts.items() if status != "proved"},
+            **({"coq": exported} if exported else {})}
 
     def shown() -> str:
         lines = []
@@ -209,19 +265,20 @@ def _cmd_prove(args: argparse.Namespace) -> int:
             if proof.smt is not None:
                 evidence.append(f"{proof.smt.backend}: {proof.smt.verdict}")
             evidence.append(f"{proof.cases} cases against the oracle")
+            evidence += [coq[proof.name]] if proof.name in coq else []
             lines.append(f"{proof.name}: {proof.status} ({', '.join(evidence)}) - {proof.theorem.title}")
             lines.extend(f"    {text(step.statement)}    [{step.justification}]" for step in proof.steps)
             if proof.reason and proof.status != "proved":
                 lines.append(f"    {proof.reason}")
             if proof.counterexample:
-                lines.append("    smallest counterexample: " + ", ".join(f"{k}={v}" for k, v in proof.counterexample.items()))
+                lines.append(f"    {proof.counterexample_text}")
         lines.append(f"{len(proofs)} theorem{'s' * (len(proofs) != 1)}: " + ", ".join(
             f"{count} {status}" for status, count in counts.items() if count or status != "conflict"))
-        return "\n".join(lines)
+        return "\n".join(lines + export_lines)
 
     _emit(args, data, shown)
-    if counts["conflict"]:
-        return 3  # a checked proof with a counterexample is a bug in symconv
+    if counts["conflict"] or _rejected(exported):
+        return 3  # a checked proof with a counterexample, or one Coq rejects, is a bug in symconv
     return 1 if counts["disproved"] or counts["unproved"] else 0
 
 
@@ -266,7 +323,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from .document import build_document
     from .render import planned_files, prepare_output, write_files
 
-    formats = ["latex", "markdown"] if args.format == "all" else [args.format]
+    formats = ["latex", "markdown", "coq"] if args.format == "all" else [args.format]
     template_dir = None if args.template_dir is None else Path(args.template_dir)
     prepare_output(Path(args.output))
     document = build_document()
@@ -292,9 +349,17 @@ def _cmd_scheme_check(args: argparse.Namespace) -> int:
     from .schemes import check_scheme, report_data, report_text, resolve
 
     report = check_scheme(resolve(args.scheme), bound=_int("bound", args.bound))
-    _emit(args, report_data(report), report_text(report))
-    if any(claim.status == "conflict" for claim in report.claims):
-        return 3  # a checked proof with a counterexample is a bug in symconv
+    results = [result for _, result in report.padding] + list(report.claims)
+    results += [report.transposed.recovers] if report.transposed is not None else []
+    exported, export_lines, coq = _export(args, list({r.proof.name: r.proof for r in results}.values()))
+    data = report_data(report)
+    if exported:
+        data["coq"] = exported
+        for result, entry in zip(report.claims, data["claims"]):
+            entry["coq"] = coq.get(result.proof.name) if result.status == "proved" else None
+    _emit(args, data, "\n".join([report_text(report)] + export_lines))
+    if any(claim.status == "conflict" for claim in report.claims) or _rejected(exported):
+        return 3  # a checked proof with a counterexample, or one Coq rejects, is a bug in symconv
     return 0 if report.holds else 1
 
 
@@ -432,8 +497,13 @@ def _parser() -> argparse.ArgumentParser:
     conv_options(transpose)
     transpose.add_argument("-i", "--input-size", default=None, help="the direct convolution's input size (fixes a)")
 
+    def export_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--export", nargs=2, metavar=("coq", "DIR"), default=None,
+                       help="write each proved theorem as a Coq file to DIR, and compile it if coqc is installed")
+
     prove = command("prove", _cmd_prove, "prove the theorems for all integers (and check them against the oracle)")
     prove.add_argument("names", nargs="*", help="theorem names (default: all)")
+    export_option(prove)
 
     solve = command("solve", _cmd_solve, "inverse queries: input sizes, paddings, output_padding")
     solve.add_argument("question", choices=["inputs", "padding", "output-padding"])
@@ -449,8 +519,9 @@ def _parser() -> argparse.ArgumentParser:
     net.add_argument("--render", metavar="DIR", default=None, help="write the stack's derivation document to DIR")
     net.add_argument("--format", choices=["latex", "markdown", "all"], default="markdown")
 
-    render = command("render", _cmd_render, "write the derivation documents: LaTeX, Markdown and SVG figures")
-    render.add_argument("--format", choices=["latex", "markdown", "all"], default="all")
+    render = command("render", _cmd_render,
+                     "write the derivation documents: LaTeX, Markdown, SVG figures, and the proofs in Coq")
+    render.add_argument("--format", choices=["latex", "markdown", "coq", "all"], default="all")
     render.add_argument("--output", default="derivations", help="directory (default: derivations)")
     render.add_argument("--template-dir", default=None, help="your templates, searched before symconv's")
 
@@ -462,6 +533,7 @@ def _parser() -> argparse.ArgumentParser:
                     within=scheme_actions)
     check.add_argument("scheme", metavar="NAME|FILE", help="a built-in scheme or a TOML file")
     check.add_argument("--bound", default="16", help="largest input size i enumerated where no proof closes (default 16)")
+    export_option(check)
     scheme_render = command("render", _cmd_scheme_render, "write one scheme's derivation and proofs (LaTeX, Markdown)",
                             within=scheme_actions)
     scheme_render.add_argument("scheme", metavar="NAME|FILE", help="a built-in scheme or a TOML file")

@@ -63,6 +63,18 @@ class Document:
     def failures(self) -> int:
         return sum(section.check.failures for section in self.sections) + self.kronecker.failures
 
+    @property
+    def proofs(self) -> tuple[Proof, ...]:
+        """Every proof the document shows, each once: the relationships', the other theorems', the schemes'."""
+        found = [section.proof for section in self.sections] + list(self.theorems)
+        for report in self.schemes:
+            found += [result.proof for _, result in report.padding] + [result.proof for result in report.claims]
+            found += [report.transposed.recovers.proof] if report.transposed is not None else []
+        unique: dict[str, Proof] = {}
+        for proof in found:
+            unique.setdefault(proof.name, proof)
+        return tuple(unique.values())
+
 
 @dataclass(frozen=True)
 class StackDocument:

@@ -16,15 +16,16 @@ building, so a claim the symbols' assumptions already settle collapses:
 >>> parse_claim("0 <= p < s", DEFAULT_NAMES)  # p is nonnegative
 p < s
 
-Every constant, written or folded by sympy, is at most ``MAX_INTEGER`` in
-absolute value, so no text can make a number that later work cannot afford:
+Every integer literal is at most ``MAX_INTEGER`` in absolute value, and every
+constant that sympy folds from them at most ``MAX_CONSTANT``, so no text can
+make a number that later work cannot afford:
 
->>> parse_expression("i + 1000 * 1000", DEFAULT_NAMES)
-i + 1000000
+>>> parse_expression("i + 2 * 1000000", DEFAULT_NAMES)
+i + 2000000
 >>> parse_expression("i + 1000000 * 1000000", DEFAULT_NAMES)
 Traceback (most recent call last):
 ...
-symconv.errors.ParseError: cannot parse 'i + 1000000 * 1000000': '1000000 * 1000000' at column 5: this folds to a constant of 1000000000000; constants, like integer literals, may be at most 1000000 in absolute value
+symconv.errors.ParseError: cannot parse 'i + 1000000 * 1000000': '1000000 * 1000000' at column 5: this folds to a constant of 1000000000000; a constant may be at most 1000000000 in absolute value
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ from symconv.symbols import d, i, k, o, p, s
 
 MAX_TEXT_LENGTH = 1000  #: characters
 MAX_NODES = 200  #: expression nodes of the syntax tree
-MAX_INTEGER = 10**6  #: largest absolute value of an integer literal, or of a constant sympy folds
+MAX_INTEGER = 10**6  #: largest absolute value of an integer literal
+MAX_CONSTANT = 10**9  #: largest absolute value of a constant that sympy folds from literals
 MAX_DEPTH = 50  #: nesting depth of the syntax tree
 
 DEFAULT_NAMES: Mapping[str, Symbol] = MappingProxyType(
@@ -193,12 +195,12 @@ class _Reader:
 
     def expr(self, node: ast.expr, depth: int) -> sympy.Expr:
         value = self.build(node, depth)
-        # Checked at every node, so the constants a node folds are each at most MAX_INTEGER: none
-        # grows much past MAX_INTEGER ** 2 before it is refused.
+        # Checked at every node, so the constants a node folds are each at most MAX_CONSTANT: none
+        # grows much past MAX_CONSTANT * MAX_INTEGER before it is refused.
         largest = _largest_constant(value)
-        if largest > MAX_INTEGER:
-            self.fail(node, f"this folds to a constant of {largest}; constants, like integer "
-                            f"literals, may be at most {MAX_INTEGER} in absolute value")
+        if largest > MAX_CONSTANT:
+            self.fail(node, f"this folds to a constant of {largest}; a constant may be at most "
+                            f"{MAX_CONSTANT} in absolute value")
         return value
 
     def build(self, node: ast.expr, depth: int) -> sympy.Expr:

@@ -22,7 +22,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 import jinja2
 import sympy
@@ -96,7 +96,7 @@ def evidence(proof: Any) -> str:
                       "unsupported": "z3 cannot express it (no evidence either way)"}[proof.smt.verdict])
     parts.append(f"{proof.cases} cases were enumerated against the oracle")
     if proof.counterexample:
-        parts.append("the smallest counterexample: " + ", ".join(f"{k}={v}" for k, v in proof.counterexample.items()))
+        parts.append(proof.counterexample_text)
     sentence = "; ".join(parts)
     return sentence[0].upper() + sentence[1:] + "."
 
@@ -130,20 +130,25 @@ def _environment(kind: str, template_dir: Optional[Path]) -> jinja2.Environment:
     env.filters["text"] = text
     env.globals["zip"] = zip
     env.globals["marker"] = MARKER
+    env.globals["coq_files"] = {}  # theorem name -> its exported Coq file, when `render` writes them
     return env
 
 
-def render_latex(document, only: Optional[int] = None, template_dir: Optional[Path] = None) -> str:
-    """The whole document (or one relationship's part) as a standalone LaTeX file."""
+def render_latex(document, only: Optional[int] = None, template_dir: Optional[Path] = None,
+                 coq_files: Optional[Mapping[str, str]] = None) -> str:
+    """The whole document (or one relationship's part) as a standalone LaTeX file.
+
+    ``coq_files`` names the Coq file of each exported theorem, relative to the document.
+    """
     return _environment("latex", template_dir).get_template("document.tex.j2").render(
-        doc=document, sections=_pick(document, only), only=only)
+        doc=document, sections=_pick(document, only), only=only, coq_files=coq_files or {})
 
 
 def render_markdown(document, only: Optional[int] = None, template_dir: Optional[Path] = None,
-                    figure_dir: str = "figures") -> str:
+                    figure_dir: str = "figures", coq_files: Optional[Mapping[str, str]] = None) -> str:
     """The whole document (or one relationship's part) as Markdown, with SVG figures by reference."""
     return _environment("markdown", template_dir).get_template("document.md.j2").render(
-        doc=document, sections=_pick(document, only), only=only, figure_dir=figure_dir)
+        doc=document, sections=_pick(document, only), only=only, figure_dir=figure_dir, coq_files=coq_files or {})
 
 
 def render_stack_latex(document, template_dir: Optional[Path] = None) -> str:
@@ -197,20 +202,34 @@ def relationship_markdown(relationship) -> str:
 # --- writing -------------------------------------------------------------------------
 
 def planned_files(document, formats: Iterable[str], template_dir: Optional[Path] = None) -> dict[str, str]:
-    """Every file ``symconv render`` writes, by relative path, with its content."""
+    """Every file ``symconv render`` writes, by relative path, with its content.
+
+    With ``coq``, every proved theorem is also exported to ``coq/NAME.v`` (with a
+    ``_CoqProject``), and the documents say so next to each proof.
+    """
     files: dict[str, str] = {}
     numbers = [s.relationship.number for s in document.sections]
+    coq: dict[str, str] = {}
+    exported = []
+    if "coq" in formats:
+        from .proof.coq import export_proofs, project_file
+
+        exported = export_proofs(document.proofs)
+        coq = {f.theorem: f"coq/{f.stem}.v" for f in exported}
     if "latex" in formats:
-        files["derivations.tex"] = render_latex(document, template_dir=template_dir)
+        files["derivations.tex"] = render_latex(document, template_dir=template_dir, coq_files=coq)
         for number in numbers:
-            files[f"relationship-{number:02d}.tex"] = render_latex(document, number, template_dir)
+            files[f"relationship-{number:02d}.tex"] = render_latex(document, number, template_dir, coq)
     if "markdown" in formats:
-        files["derivations.md"] = render_markdown(document, template_dir=template_dir)
+        files["derivations.md"] = render_markdown(document, template_dir=template_dir, coq_files=coq)
         for number in numbers:
-            files[f"relationship-{number:02d}.md"] = render_markdown(document, number, template_dir)
+            files[f"relationship-{number:02d}.md"] = render_markdown(document, number, template_dir, coq_files=coq)
         for section in document.sections:
             svg = figures.to_svg(section.figure).replace("<svg", f"<!-- {MARKER} -->\n<svg", 1)
             files[f"figures/relationship-{section.relationship.number:02d}.svg"] = svg
+    if exported:
+        files.update({path: f.text for path, f in zip(coq.values(), exported)})
+        files["coq/_CoqProject"] = project_file(f.stem for f in exported)
     return files
 
 

@@ -58,6 +58,7 @@ from .parsing import parse_claim, parse_expression
 from .printing import text
 from .shapes import pool_output_size, transposed_output_size
 from .proof import Proof, Theorem, enumerate_cases, prove
+from .proof.prover import Budget
 from .validation import nonnegative, positive
 
 if sys.version_info >= (3, 11):
@@ -347,22 +348,27 @@ def _conditions(table: Mapping[str, Any], key: str, names: Mapping[str, Symbol],
 
 
 def _check_domain(scheme: Scheme, origin: _Source) -> None:
-    """Refuse a ``where`` that no case satisfies: contradictory, or empty on the box that checks use."""
+    """Refuse a ``where`` that no integers satisfy with a window that fits.
+
+    The common contradictions get a plain explanation. When no case of the
+    default box is left, the kernel is asked to refute the domain: a checked
+    certificate makes it contradictory. A domain that is only empty on the box
+    (``i >= 100``) is accepted: its claims can still be proved, and a claim that
+    is not is reported as checked on no case.
+    """
     conflict = _contradiction(scheme.where)
     if conflict:
         raise origin.error("where", f"contradictory: {conflict}, so the scheme applies nowhere")
     domain = _domain(scheme, {})
-    inside, _ = enumerate_cases(Theorem(f"{scheme.name}: where", "where", sympy.true, domain.where, (),
-                                        domain.variables), domain.ranges)
-    if not inside:
-        raise origin.error("where", f"no case with {_box_text(DEFAULT_BOUND, scheme)} satisfies it, so no claim "
-                           "could be checked on any case; widen it")
     fitting, _ = enumerate_cases(Theorem(f"{scheme.name}: where", "where", sympy.true, domain.hypotheses, (),
                                          domain.variables), domain.ranges)
-    if not fitting:
-        raise origin.error("where", f"no window fits in any of the {inside} cases with "
-                           f"{_box_text(DEFAULT_BOUND, scheme)} that satisfy it, so no claim could be checked on any "
-                           "case; widen it")
+    if fitting:
+        return
+    nowhere = Theorem(f"{scheme.name}: where", "the domain is empty", sympy.false, domain.hypotheses, (),
+                      domain.variables)
+    if prove(nowhere, domain.ranges, budget=Budget(seconds=2.0), smt=False).status == "proved":
+        raise origin.error("where", "contradictory: no integers satisfy it with a window that fits (proved), "
+                           "so the scheme applies nowhere")
 
 
 def _contradiction(where: Sequence[Boolean]) -> str:
@@ -1018,6 +1024,8 @@ def _standing(result: ClaimResult, scheme: Scheme, bound: int) -> str:
     if result.status == "conflict":
         return (f"the prover's checked proof and the counterexample {shown} disagree: a bug in symconv, "
                 "please report it")
+    if result.proof.found_by == "z3":
+        return f"counterexample found by z3 beyond the box: {shown}"
     return f"smallest counterexample: {shown}"
 
 

@@ -67,7 +67,7 @@ BAD = [
     (lambda: schemes.check_scheme(schemes.declare("wide", "200000", "200000", claims=["o >= 1"])),
      "the paddings are too large for the brute-force oracle"),
     (lambda: schemes.declare("none", "0", "0", where=["k % 2 == 1", "k % 2 == 0"]), "where: contradictory"),
-    (lambda: schemes.declare("none", "0", "0", where=["i > 16"]), "where: no case with i <= 16"),
+    (lambda: schemes.declare("none", "0", "0", where=["k >= 3", "i <= 1"]), "where: contradictory: no integers"),
 ]
 
 

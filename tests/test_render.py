@@ -11,7 +11,6 @@ import pytest
 from symconv import OutputError, relationship
 from symconv.cli import main
 from symconv.derive import output_size
-from symconv.document import build_document
 from symconv.proofs import prove, theorem
 from symconv.render import (MARKER, markdown_escape, planned_files, render_latex, render_markdown, tex_escape,
                             write_files)
@@ -21,13 +20,13 @@ HOSTILE = r"\input{/etc/passwd} #$%&_{}~^"
 
 
 @pytest.fixture(scope="module")
-def document():
-    return build_document()
+def document(built_document):
+    return built_document
 
 
 @pytest.fixture(scope="module")
 def files(document):
-    return planned_files(document, ["latex", "markdown"])
+    return planned_files(document, ["latex", "markdown", "coq"])
 
 
 def test_committed_derivations_are_current(files):

@@ -345,6 +345,26 @@ def test_the_cli_reports_the_odd_input_sizes_beyond_five(capsys, tmp_path):
     assert code == 1 and "false             i ≤ 5: smallest counterexample: i=7, k=1, s=1, d=1" in out
 
 
+# Each was once "proved", exit 0: a max in the where, and six splits of max in the where.
+FALSE_BEYOND_THE_BOX = [
+    ('where = ["i + max(k - 2 * 1000000, s - 2 * 1000000) <= 999999"]\nclaims = ["i // 1000000 == 0"]\n',
+     {"i": 1000000, "k": 1, "s": 1, "d": 1}),
+    ('where = [' + ", ".join(f'"max({a}, {b}) != 7"' for a, b in
+                             [("i", "k"), ("i", "s"), ("i", "d"), ("k", "s"), ("k", "d"), ("s", "d")])
+     + ']\nclaims = ["max(1000000 - i, 1000000 - k) >= 0"]\n', {"i": 1000001, "k": 1000001, "s": 1, "d": 1}),
+]
+
+
+@pytest.mark.parametrize("declared, counterexample", FALSE_BEYOND_THE_BOX)
+def test_a_false_claim_beyond_the_box_is_false_not_proved(declared, counterexample, capsys, tmp_path):
+    path = tmp_path / "beyond.toml"
+    path.write_text('name = "beyond"\nbefore = 0\nafter = 0\n' + declared)
+    code, out, _ = run(capsys, "scheme", "check", str(path), "--json")
+    (claim,) = json.loads(out)["claims"]
+    assert code == 1 and claim["status"] == "false"
+    assert {key: claim["counterexample"][key] for key in counterexample} == counterexample
+
+
 # A where that no case satisfies was once "holds-enumerated, all 0 cases agree", exit 0, for any claim.
 EMPTY = [
     (["k % 2 == 1", "k % 2 == 0"], "contradictory: k mod 2 = 1 and k mod 2 = 0 cannot both hold"),
@@ -353,9 +373,7 @@ EMPTY = [
     (["k == 3", "k == 4"], "contradictory: k = 3 and k = 4 cannot both hold"),
     (["k == 3", "k % 2 == 0"], "contradictory: k = 3 and k mod 2 = 0 cannot both hold"),
     (["i <= 3", "5 <= i"], "contradictory: i ≤ 3 and 5 ≤ i cannot both hold"),
-    (["i >= 100"], "no case with i <= 16, k <= 5, s <= 4, d <= 3 satisfies it, so no claim could be checked"),
-    (["i * i == 2"], "no case with i <= 16, k <= 5, s <= 4, d <= 3 satisfies it"),
-    (["k >= 3", "i <= 1"], "no window fits in any of the 36 cases with i <= 16, k <= 5, s <= 4, d <= 3 that satisfy"),
+    (["k >= 3", "i <= 1"], "contradictory: no integers satisfy it with a window that fits (proved)"),
 ]
 
 
@@ -367,6 +385,15 @@ def test_an_empty_domain_is_refused(where, message, capsys, tmp_path):
     path.write_text(f'name = "empty"\nbefore = "0"\nafter = "0"\nwhere = {json.dumps(where)}\nclaims = ["o == 77"]\n')
     code, out, err = run(capsys, "scheme", "check", str(path))
     assert code == 2 and out == "" and f"{path}:4: where: " in err and err.count("\n") == 1
+
+
+def test_a_domain_empty_only_on_the_box_is_accepted_and_its_claims_proved_or_not_enumerated():
+    # i >= 100 lies beyond the default box (i <= 16), but a claim about it can still be proved for all integers.
+    large = declare("large", "0", "0", where=["i >= 100"], claims=["s * (o - 1) <= i", "o <= 5"])
+    proved, unproved = check_scheme(large).claims
+    assert (proved.status, proved.cases) == ("proved", 0)
+    assert unproved.status == "false"  # z3 finds i = 100 beyond the box: a counterexample is still shown
+    assert check_scheme(large, bound=120).claims[1].counterexample["i"] == 100
 
 
 def test_a_claim_checked_on_no_case_is_not_called_enumerated(capsys, tmp_path):

@@ -26,6 +26,7 @@ import sympy
 from sympy import Eq, Tuple
 
 from ..derive import Step
+from ..errors import ParameterError
 from . import certificate as C
 from .checker import CheckError, check
 from .enumeration import enumerate_cases
@@ -50,9 +51,9 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
     ('proved', True, 'unsat')
     """
     if not isinstance(theorem, Theorem):
-        from ..errors import ParameterError
-
         raise ParameterError("theorem", type(theorem).__name__, "expected a Theorem")
+    if budget is not None and not isinstance(budget, Budget):
+        raise ParameterError("budget", type(budget).__name__, "expected a symconv.proof.prover.Budget")
     theorem.validate()
     cases, counterexample = enumerate_cases(theorem, ranges)
     budget = dataclasses.replace(budget or Budget())  # a copy: a counterexample shortens it
@@ -79,8 +80,9 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
     except CheckError as rejection:  # the prover is wrong somewhere: never believe it
         steps, checked, reason, ran_out = tuple(header), False, f"the checker rejected the certificate: {rejection}", False
     opinion: Optional[SmtResult] = second_opinion.result() if second_opinion is not None else None
+    found_by = "enumeration" if counterexample is not None else ""
     if counterexample is None and opinion is not None and opinion.verdict == "sat":
-        counterexample = opinion.counterexample
+        counterexample, found_by = opinion.counterexample, "z3"
     known_false = counterexample is not None
 
     status: Status
@@ -102,7 +104,7 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
     if status == "unproved":
         steps = steps + (Step(sympy.false, f"unproved: {reason}"),)
     return Proof(theorem, status, steps, cases, counterexample, reason, certificate if checked else None,
-                 checked, opinion, vacuous, ran_out)
+                 checked, opinion, vacuous, ran_out, found_by)
 
 
 _pool: Optional[ThreadPoolExecutor] = None

@@ -106,6 +106,17 @@ class Proof:
     smt: Optional["SmtResult"] = None
     vacuous: bool = False
     budget: bool = False
+    found_by: str = ""  #: where the counterexample comes from: "enumeration" (the smallest in the box) or "z3"
+
+    @property
+    def counterexample_text(self) -> str:
+        """The counterexample for a reader, saying where it was found."""
+        if not self.counterexample:
+            return ""
+        shown = ", ".join(f"{name}={value}" for name, value in self.counterexample.items())
+        if self.found_by == "z3":
+            return f"counterexample found by z3 beyond the box: {shown}"
+        return f"smallest counterexample: {shown}"
 
     @property
     def name(self) -> str:

@@ -1,0 +1,11 @@
+"""Fixtures shared by test modules."""
+
+import pytest
+
+from symconv.document import build_document
+
+
+@pytest.fixture(scope="session")
+def built_document():
+    """The whole derivation document, built once: the snapshot and the Coq tests both read it."""
+    return build_document()
