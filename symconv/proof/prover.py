@@ -36,6 +36,7 @@ from sympy import Abs, Max, Min, Mod, ceiling, floor
 
 from .. import symbols as S
 from . import certificate as C
+from .facts import Unsupported, as_facts, as_goal, foreign, unfold
 from .farkas import combination
 from .farkas import integer_polynomial as _integer_polynomial
 from .farkas import polynomial as _polynomial
@@ -93,7 +94,11 @@ def search(theorem: Theorem, budget: Optional[Budget] = None) -> C.Certificate:
     """A certificate for ``theorem``, or :class:`Unproved` with the reason."""
     theorem.validate()
     budget = (budget or Budget()).start()
-    statement, hypotheses = _unfold(theorem, budget)
+    try:
+        statement, hypotheses = unfold(theorem, budget.max_ops)
+        goal = as_goal(statement)
+    except Unsupported as outside:
+        raise Unproved(outside.reason, budget=outside.budget) from None
     facts: list[tuple[str, sympy.Expr, str]] = []
     for variable in theorem.variables:
         if variable.is_positive:
@@ -101,10 +106,9 @@ def search(theorem: Theorem, budget: Optional[Budget] = None) -> C.Certificate:
         elif variable.is_nonnegative:
             facts.append(("ge", variable, f"{variable} ≥ 0"))
     for number, hypothesis in enumerate(hypotheses, 1):
-        for kind, expr in _as_facts(hypothesis):
-            if _foreign(expr) is None:  # a fact the kernel cannot read is left out, which is only weaker
+        for kind, expr in as_facts(hypothesis):
+            if foreign(expr) is None:  # a fact the kernel cannot read is left out, which is only weaker
                 facts.append((kind, expr, f"hypothesis {number}"))
-    goal = _as_goal(statement)
     searcher = _Searcher(budget, {str(s) for item in (statement, *hypotheses) for s in item.free_symbols}
                          | {str(v) for v in theorem.variables})
     try:
@@ -121,96 +125,6 @@ def refutes_hypotheses(theorem: Theorem, budget: Optional[Budget] = None) -> C.C
     import dataclasses
 
     return search(dataclasses.replace(theorem, statement=sympy.false), budget)
-
-
-# --- the starting state ------------------------------------------------------------------
-
-def _unfold(theorem: Theorem, budget: Budget) -> tuple[sympy.Basic, list[sympy.Basic]]:
-    size = sum(sympy.count_ops(sympy.sympify(item)) for item in (
-        theorem.statement, *theorem.hypotheses, *(value for _, value in theorem.definitions)))
-    if size > budget.max_ops:
-        raise Unproved(f"budget: the theorem has {size} operations, more than {budget.max_ops}", budget=True)
-    statement, hypotheses = sympy.sympify(theorem.statement), [sympy.sympify(h) for h in theorem.hypotheses]
-    for symbol, value in reversed(theorem.definitions):
-        statement = statement.xreplace({symbol: value})
-        hypotheses = [h.xreplace({symbol: value}) for h in hypotheses]
-    return statement, hypotheses
-
-
-def _as_facts(relation: sympy.Basic) -> list[tuple[str, sympy.Expr]]:
-    if relation is sympy.true:
-        return []
-    if relation is sympy.false:
-        return [("ge", sympy.Integer(-1))]
-    if isinstance(relation, (sympy.And, sympy.Tuple)):
-        return [fact for part in relation.args for fact in _as_facts(part)]
-    if isinstance(relation, (sympy.Eq, sympy.Ne)):
-        gap = relation.lhs - relation.rhs
-        return [("eq" if isinstance(relation, sympy.Eq) else "ne", _numerator(gap) or gap)]
-    if isinstance(relation, (sympy.Le, sympy.Lt)):
-        gap = relation.rhs - relation.lhs
-    elif isinstance(relation, (sympy.Ge, sympy.Gt)):
-        gap = relation.lhs - relation.rhs
-    else:
-        return []
-    numerator = _numerator(gap)
-    if isinstance(relation, (sympy.Le, sympy.Ge)) or numerator is None:
-        return [("ge", numerator if numerator is not None else gap)]
-    if all(term.is_integer for term in sympy.Add.make_args(numerator)):
-        return [("ge", numerator - 1)]  # an integer above 0 is at least 1
-    return [("ge", numerator)]
-
-
-def _numerator(gap: sympy.Expr) -> Optional[sympy.Expr]:
-    """``N`` for ``gap = N / D`` when ``D`` is provably positive: a positive number times positive symbols."""
-    if all(term.as_numer_denom()[1] == 1 for term in sympy.Add.make_args(gap)):
-        return sympy.expand(gap)  # no denominator at all: the common case, without together()'s cost
-    numerator, denominator = sympy.fraction(sympy.together(gap))
-    coefficient, factors = sympy.expand(denominator).as_coeff_mul()
-    if not (coefficient.is_Rational and coefficient > 0):
-        return None
-    for factor in factors:
-        base = factor.base if isinstance(factor, sympy.Pow) and factor.exp.is_Integer else factor
-        if not (isinstance(base, sympy.Symbol) and base.is_positive):
-            return None
-    return sympy.expand(numerator)
-
-
-def _as_goal(statement: sympy.Basic) -> C.Goal:
-    if statement is sympy.true:
-        return C.Conjunction(())
-    if isinstance(statement, (sympy.And, sympy.Tuple)):
-        return C.Conjunction(tuple(_as_goal(part) for part in statement.args))
-    if not isinstance(statement, (sympy.Eq, sympy.Ne, sympy.Le, sympy.Lt, sympy.Ge, sympy.Gt)) \
-            and statement is not sympy.false:
-        raise Unproved(f"the kernel cannot prove a statement of the form {type(statement).__name__}")
-    if isinstance(statement, (sympy.Lt, sympy.Gt)):
-        gap = statement.rhs - statement.lhs if isinstance(statement, sympy.Lt) else statement.lhs - statement.rhs
-        numerator = _numerator(gap)
-        if numerator is None or not all(term.is_integer for term in sympy.Add.make_args(numerator)):
-            raise Unproved(f"{gap} > 0 is not an inequality between integers, so it cannot be tightened")
-    ((kind, expr),) = _as_facts(statement)
-    foreign = _foreign(expr)
-    if foreign is not None:
-        raise Unproved(f"the kernel does not understand {foreign}")
-    return C.Relation(kind, expr)  # type: ignore[arg-type]
-
-
-def _foreign(expr: sympy.Basic) -> Optional[sympy.Basic]:
-    """The first part of ``expr`` outside the kernel's language: integer polynomials, divisions, max/min/|x|."""
-    if expr.is_Symbol:
-        return None if expr.is_integer else expr
-    if expr.is_Rational:
-        return None
-    if isinstance(expr, sympy.Pow):
-        if not (expr.exp.is_Integer and expr.exp >= 0):
-            return expr
-    elif isinstance(expr, (floor, ceiling)):
-        numerator, denominator = sympy.fraction(sympy.together(expr.args[0]))
-        return next((f for f in (_foreign(numerator), _foreign(denominator)) if f is not None), None)
-    elif not isinstance(expr, (sympy.Add, sympy.Mul, Mod, Max, Min, Abs)):
-        return expr
-    return next((f for f in map(_foreign, expr.args) if f is not None), None)
 
 
 # --- the search -----------------------------------------------------------------------------
