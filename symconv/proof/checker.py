@@ -183,6 +183,18 @@ def _map_goal(goal: C.Goal, mapping: dict) -> C.Goal:
     return C.Conjunction(tuple(_map_goal(part, mapping) for part in goal.parts))
 
 
+def pick_cases(atom) -> Optional[list[tuple[list[sympy.Expr], sympy.Expr]]]:
+    """The cases of ``Pick``: the facts ``c >= 0`` each adds, and the atom's value there (None: not a choice)."""
+    if isinstance(atom, Abs):
+        (x,) = atom.args
+        return [([x], x), ([-x], -x)]
+    if isinstance(atom, (Max, Min)):
+        sign = 1 if isinstance(atom, Max) else -1
+        return [([sign * (chosen - other) for n, other in enumerate(atom.args) if n != m], chosen)
+                for m, chosen in enumerate(atom.args)]
+    return None
+
+
 def _show(expr) -> str:
     from ..printing import text
 
@@ -351,14 +363,8 @@ class _Replay:
 
     def _pick(self, node: C.Pick, facts, goal) -> None:
         atom = node.atom
-        if isinstance(atom, Abs):
-            (x,) = atom.args
-            cases = [([x], x), ([-x], -x)]
-        elif isinstance(atom, (Max, Min)):
-            sign = 1 if isinstance(atom, Max) else -1
-            cases = [([sign * (chosen - other) for n, other in enumerate(atom.args) if n != m], chosen)
-                     for m, chosen in enumerate(atom.args)]
-        else:
+        cases = pick_cases(atom)
+        if cases is None:
             self.fail(node, f"{atom} is not max, min or |x|")
         if len(node.branches) != len(cases):
             self.fail(node, "one branch per case")

@@ -26,10 +26,10 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 import sympy
-from sympy import Abs, Max, Min, Mod, ceiling, floor
+from sympy import Mod, ceiling, floor
 
 from .. import certificate as C
-from ..checker import _facts_of, _goal_of, _map_goal, _same, _signs
+from ..checker import _facts_of, _goal_of, _map_goal, _same, _signs, pick_cases
 from ..theorem import Theorem
 from .atoms import Atoms, State, integral
 from .terms import Names, Printer, Untranslatable, atoms_of, comment
@@ -254,14 +254,8 @@ class Script(Atoms):
         entries = self.find(state, atom)
         if not entries:
             raise Untranslatable(f"{atom} is not in the proof state")
-        if isinstance(atom, Abs):
-            (x,) = atom.args
-            cases = [([x], x), ([-x], -x)]
-        elif isinstance(atom, (Max, Min)):
-            sign = 1 if isinstance(atom, Max) else -1
-            cases = [([sign * (chosen - other) for n, other in enumerate(atom.args) if n != m], chosen)
-                     for m, chosen in enumerate(atom.args)]
-        else:
+        cases = pick_cases(atom)  # the rule as the checker reads it
+        if cases is None:
             raise Untranslatable(f"{atom} is not max, min or |x|")
         if len(cases) != len(node.branches):
             raise Untranslatable("one branch per case")
