@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 
-from symconv.printing import text
-from symconv.stack import _expressions, output_size, parse_stack, receptive_field
+from symconv.core.printing import text
+from symconv.layers import _expressions, output_size, parse_stack, receptive_field
 
 
 def fifty_layers() -> str:

@@ -8,8 +8,8 @@ import subprocess
 import sys
 import time
 
-from symconv.catalogue import relationships
-from symconv.verification import Box, check_kronecker, check_relationship, verify
+from symconv.guide.catalogue import relationships
+from symconv.guide.verification import Box, check_kronecker, check_relationship, verify
 
 
 def throughput(kinds, box):

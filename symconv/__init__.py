@@ -22,42 +22,42 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .errors import OutputError, ParameterError, ParseError, SchemeError, SymconvError
-from .shapes import conv_output_size, pool_output_size, transposed_output_size
+from symconv.core.errors import OutputError, ParameterError, ParseError, SchemeError, SymconvError
+from symconv.guide.shapes import conv_output_size, pool_output_size, transposed_output_size
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "symbols": ("symconv.symbols", None),
-    "Relationship": ("symconv.model", "Relationship"),
-    "Equivalent": ("symconv.model", "Equivalent"),
-    "relationship": ("symconv.catalogue", "relationship"),
-    "relationships": ("symconv.catalogue", "relationships"),
-    "verify": ("symconv.verification", "verify"),
-    "Box": ("symconv.verification", "Box"),
+    "symbols": ("symconv.core.symbols", None),
+    "Relationship": ("symconv.guide.model", "Relationship"),
+    "Equivalent": ("symconv.guide.model", "Equivalent"),
+    "relationship": ("symconv.guide.catalogue", "relationship"),
+    "relationships": ("symconv.guide.catalogue", "relationships"),
+    "verify": ("symconv.guide.verification", "verify"),
+    "Box": ("symconv.guide.verification", "Box"),
     "prove": ("symconv.proof", "prove"),
-    "theorem": ("symconv.proofs", "theorem"),
+    "theorem": ("symconv.guide.theorems", "theorem"),
     "Theorem": ("symconv.proof", "Theorem"),
-    "transpose": ("symconv.queries", "transpose"),
-    "input_sizes": ("symconv.queries", "input_sizes"),
-    "paddings": ("symconv.queries", "paddings"),
-    "output_padding": ("symconv.queries", "output_padding"),
-    **{name: ("symconv.symbols", name) for name in (
+    "transpose": ("symconv.guide.queries", "transpose"),
+    "input_sizes": ("symconv.guide.queries", "input_sizes"),
+    "paddings": ("symconv.guide.queries", "paddings"),
+    "output_padding": ("symconv.guide.queries", "output_padding"),
+    **{name: ("symconv.core.symbols", name) for name in (
         "i", "k", "s", "d", "o", "p", "p_l", "p_r", "a", "n",
         "i_prime", "o_prime", "k_prime", "s_prime", "d_prime", "p_prime", "i_tilde")},
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
-    from .catalogue import relationship, relationships
-    from .model import Equivalent, Relationship
-    from .symbols import (a, d, d_prime, i, i_prime, i_tilde, k, k_prime, n, o,
+    from symconv.guide.catalogue import relationship, relationships
+    from symconv.guide.model import Equivalent, Relationship
+    from symconv.core.symbols import (a, d, d_prime, i, i_prime, i_tilde, k, k_prime, n, o,
                           o_prime, p, p_l, p_prime, p_r, s, s_prime)
-    from .verification import Box, verify
+    from symconv.guide.verification import Box, verify
 
 
 def __getattr__(name: str) -> Any:
     if name == "RELATIONSHIPS":
-        return import_module("symconv.catalogue").relationships()
+        return import_module("symconv.guide.catalogue").relationships()
     if name not in _LAZY:
         raise AttributeError(f"module 'symconv' has no attribute {name!r}")
     module, attribute = _LAZY[name]

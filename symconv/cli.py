@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any, Callable, Optional, Sequence, Union
 
-from .errors import ParameterError, SymconvError
+from symconv.core.errors import ParameterError, SymconvError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,8 +54,8 @@ def _emit(args: argparse.Namespace, data: dict, text: Union[str, Callable[[], st
 # --- commands -----------------------------------------------------------------
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from .catalogue import relationships
-    from .printing import text
+    from symconv.guide.catalogue import relationships
+    from symconv.core.printing import text
 
     rels = relationships().values()
     data = {"relationships": [
@@ -67,8 +67,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .catalogue import relationship
-    from .printing import text
+    from symconv.guide.catalogue import relationship
+    from symconv.core.printing import text
 
     r = relationship(_int("number", args.number))
     data: dict[str, Any] = {
@@ -95,7 +95,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_shape(args: argparse.Namespace) -> int:
-    from . import shapes
+    from symconv.guide import shapes
 
     params: dict[str, Any] = dict(
         input_size=_int("input_size", args.input_size),
@@ -120,9 +120,9 @@ def _cmd_shape(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .verification import Box, verify
+    from symconv.guide.verification import Box, verify
 
-    from .validation import positive
+    from symconv.core.validation import positive
 
     box = Box(input_size=positive("bound", _int("bound", args.bound)),
               kernel_size=positive("max_kernel_size", _int("max_kernel_size", args.max_kernel_size)),
@@ -156,7 +156,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 def _value(value: Any) -> Any:
     """An int stays an int; an expression becomes guide-style text."""
-    from .printing import text
+    from symconv.core.printing import text
 
     return value if isinstance(value, int) else text(value)
 
@@ -167,7 +167,7 @@ def _conv_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_transpose(args: argparse.Namespace) -> int:
-    from .queries import transpose
+    from symconv.guide.queries import transpose
 
     size = None if args.input_size is None else _int("input_size", args.input_size)
     eq = transpose(input_size=size, **_conv_args(args))
@@ -198,8 +198,8 @@ def _export(args: argparse.Namespace, proofs: list) -> tuple[dict, list[str], di
         return {}, [], {}
     from pathlib import Path
 
-    from .proof.coq import coqc, export_proofs, project_file
-    from .render import prepare_output, write_files
+    from symconv.proof.coq import coqc, export_proofs, project_file
+    from symconv.present.render import prepare_output, write_files
 
     kind, directory = args.export
     if kind != "coq":
@@ -243,8 +243,8 @@ def _rejected(data: dict) -> bool:
 
 
 def _cmd_prove(args: argparse.Namespace) -> int:
-    from .printing import text
-    from .proofs import prove_all
+    from symconv.core.printing import text
+    from symconv.guide.theorems import prove_all
 
     proofs = prove_all(args.names or None)
     exported, export_lines, coq = _export(args, proofs)
@@ -283,7 +283,7 @@ def _cmd_prove(args: argparse.Namespace) -> int:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from . import queries
+    from symconv.guide import queries
 
     if args.question == "inputs":
         if args.output_size is None:
@@ -320,8 +320,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .document import build_document
-    from .render import planned_files, prepare_output, write_files
+    from symconv.present.document import build_document
+    from symconv.present.render import planned_files, prepare_output, write_files
 
     formats = ["latex", "markdown", "coq"] if args.format == "all" else [args.format]
     template_dir = None if args.template_dir is None else Path(args.template_dir)
@@ -336,7 +336,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_scheme_list(args: argparse.Namespace) -> int:
-    from .schemes import builtin_schemes
+    from symconv.schemes import builtin_schemes
 
     known = builtin_schemes().values()
     data = {"schemes": [{"name": s.name, "description": s.description, "framework": s.framework} for s in known]}
@@ -346,7 +346,7 @@ def _cmd_scheme_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_scheme_check(args: argparse.Namespace) -> int:
-    from .schemes import check_scheme, report_data, report_text, resolve
+    from symconv.schemes import check_scheme, report_data, report_text, resolve
 
     report = check_scheme(resolve(args.scheme), bound=_int("bound", args.bound))
     results = [result for _, result in report.padding] + list(report.claims)
@@ -381,7 +381,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def _cmd_scheme_compare(args: argparse.Namespace) -> int:
-    from .schemes import builtin_schemes, compare, comparison_data, comparison_text, resolve
+    from symconv.schemes import builtin_schemes, compare, comparison_data, comparison_text, resolve
 
     parameters = {}
     for item in args.param:
@@ -399,8 +399,8 @@ def _cmd_scheme_compare(args: argparse.Namespace) -> int:
 def _cmd_scheme_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .render import file_stem, prepare_output, render_scheme_latex, render_scheme_markdown, write_files
-    from .schemes import check_scheme, resolve
+    from symconv.present.render import file_stem, prepare_output, render_scheme_latex, render_scheme_markdown, write_files
+    from symconv.schemes import check_scheme, resolve
 
     prepare_output(Path(args.output))
     report = check_scheme(resolve(args.scheme))
@@ -416,7 +416,7 @@ def _cmd_scheme_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_net(args: argparse.Namespace) -> int:
-    from . import stack
+    from symconv import layers as stack
 
     net = stack.parse_stack(args.spec)
     size: Any = None
@@ -442,8 +442,8 @@ def _cmd_net(args: argparse.Namespace) -> int:
     if args.render is not None:
         from pathlib import Path
 
-        from .document import build_stack_document
-        from .render import render_stack_latex, render_stack_markdown, write_files
+        from symconv.present.document import build_stack_document
+        from symconv.present.render import render_stack_latex, render_stack_markdown, write_files
 
         document = build_stack_document(net)
         files = {}

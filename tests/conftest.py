@@ -2,7 +2,7 @@
 
 import pytest
 
-from symconv.document import build_document
+from symconv.present.document import build_document
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
 import sympy
 
-from symconv.errors import SymconvError
+from symconv.core.errors import SymconvError
 from symconv.proof import Theorem
 
 BIG = 10**6

@@ -8,13 +8,14 @@ import sympy
 from sympy import Eq, Le, Lt, Mod, Symbol, floor
 
 import symconv
-from symconv import schemes, stack
+from symconv import schemes
+from symconv import layers as stack
 from symconv.cli import main
-from symconv.numeric import compile_expr
+from symconv.core.numeric import compile_expr
 from symconv.proof import enumerate_cases
-from symconv.proofs import Theorem, prove
-from symconv.shapes import conv_output_size, pool_output_size, transposed_output_size
-from symconv.symbols import i, k, s
+from symconv.guide.theorems import Theorem, prove
+from symconv.guide.shapes import conv_output_size, pool_output_size, transposed_output_size
+from symconv.core.symbols import i, k, s
 
 q = Symbol("q", integer=True, nonnegative=True)
 

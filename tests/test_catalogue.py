@@ -6,8 +6,8 @@ from sympy import Eq, Mod, floor
 
 import symconv
 from symconv import ParameterError, relationship
-from symconv.catalogue import general
-from symconv.symbols import a, d, i, k, n, p, s
+from symconv.guide.catalogue import general
+from symconv.core.symbols import a, d, i, k, n, p, s
 
 NUMBERS = range(1, 16)
 

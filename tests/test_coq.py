@@ -17,10 +17,10 @@ import pytest
 import sympy
 from sympy import Eq, Ge, Le, floor
 
-from symconv import symbols as S
-from symconv.symbols import i, k, s
+from symconv.core import symbols as S
+from symconv.core.symbols import i, k, s
 from symconv.cli import main
-from symconv.errors import ParameterError
+from symconv.core.errors import ParameterError
 from symconv.proof import Theorem, prove
 from symconv.proof import certificate as C
 from symconv.proof.coq import HEADER, LIBRARY, export, export_proof, export_proofs, file_stem, unique_stems
@@ -28,8 +28,8 @@ from symconv.proof.coq.export import _nodes
 from symconv.proof.coq import coqc as coqc_module
 from symconv.proof.coq.script import Script
 from symconv.proof.coq.terms import Untranslatable, comment, identifier
-from symconv.proofs import theorem, theorems
-from symconv.render import MARKER
+from symconv.guide.theorems import theorem, theorems
+from symconv.present.render import MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
 COQ = ROOT / "derivations" / "coq"

@@ -8,13 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import Eq, Ge
 
-from symconv import ParameterError, oracle, relationship
-from symconv import symbols as S
+from symconv import ParameterError, relationship
+from symconv.core import oracle
+from symconv.core import symbols as S
 from symconv.cli import main
-from symconv.derive import Derivation, Step, derivations, general_output_size, specialise, transposed
-from symconv.proofs import Theorem, prove, prove_all, theorem, theorems
-from symconv.queries import input_sizes, output_padding, paddings, transpose
-from symconv.shapes import conv_output_size, transposed_output_size
+from symconv.core.steps import Step
+from symconv.guide.derive import Derivation, derivations, general_output_size, specialise, transposed
+from symconv.guide.theorems import Theorem, prove, prove_all, theorem, theorems
+from symconv.guide.queries import input_sizes, output_padding, paddings, transpose
+from symconv.guide.shapes import conv_output_size, transposed_output_size
 
 
 def _same(x, y):

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv import ParameterError, oracle
-from symconv.figures import Figure, convolution_figure, to_svg, to_tikz, transposed_figure
+from symconv import ParameterError
+from symconv.core import oracle
+from symconv.present.figures import Figure, convolution_figure, to_svg, to_tikz, transposed_figure
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -229,7 +230,7 @@ def test_refused(make, arguments, name):
 
 
 def test_symbolic_sizes_refused():
-    from symconv.symbols import i
+    from symconv.core.symbols import i
 
     with pytest.raises(ParameterError, match="concrete"):
         convolution_figure(i, 3)

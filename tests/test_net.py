@@ -7,9 +7,9 @@ import subprocess
 import pytest
 
 from symconv.cli import main
-from symconv.document import build_stack_document
-from symconv.render import render_stack_latex, render_stack_markdown
-from symconv.stack import parse_stack
+from symconv.present.document import build_stack_document
+from symconv.present.render import render_stack_latex, render_stack_markdown
+from symconv.layers import parse_stack
 
 UNET = ("conv k=3 p=1 @e1; pool k=2; conv k=3 p=1 @e2; pool k=2; conv k=3 p=1 @e3; pool k=2; "
         "conv k=3 p=1 @e4; pool k=2; conv k=3 p=1; tconv k=2 s=2 @d4; conv k=3 p=1; tconv k=2 s=2 @d3; "

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import And, Eq, Ge, Gt, Le, Lt, Max, Min, Mod, Ne, Symbol, ceiling, floor
 
-from symconv.errors import ParseError, SymconvError
-from symconv.parsing import (
+from symconv.core.errors import ParseError, SymconvError
+from symconv.core.parsing import (
     DEFAULT_NAMES,
     MAX_DEPTH,
     MAX_INTEGER,
@@ -23,7 +23,7 @@ from symconv.parsing import (
     parse_claim,
     parse_expression,
 )
-from symconv.symbols import d, i, k, o, p, s
+from symconv.core.symbols import d, i, k, o, p, s
 
 x = Symbol("x", integer=True)  # a scheme parameter, with no sign assumption
 NAMES = {**DEFAULT_NAMES, "x": x}

@@ -11,8 +11,8 @@ from sympy import (
     SympifyError, ceiling, floor,
 )
 
-from symconv.printing import latex, text
-from symconv.symbols import (
+from symconv.core.printing import latex, text
+from symconv.core.symbols import (
     a, d, i, i_prime, i_tilde, k, o, o_prime, p, p_l, p_prime, p_r, s,
 )
 

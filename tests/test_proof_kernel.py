@@ -13,13 +13,13 @@ import pytest
 import sympy
 from sympy import Abs, Eq, Ge, Gt, Lt, Max, Min, Mod, Ne, Piecewise, ceiling, floor
 
-from symconv import symbols as S
-from symconv.errors import ParameterError
+from symconv.core import symbols as S
+from symconv.core.errors import ParameterError
 from symconv.proof import Theorem, prove
 from symconv.proof import certificate as C
 from symconv.proof.checker import CheckError, check
 from symconv.proof.prover import Budget, Unproved, search
-from symconv.proofs import theorem, theorems
+from symconv.guide.theorems import theorem, theorems
 
 i, k, s, d, p = S.i, S.k, S.s, S.d, S.p
 X, F = sympy.Symbol("X", integer=True), sympy.Symbol("F", integer=True)

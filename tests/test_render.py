@@ -10,9 +10,9 @@ import pytest
 
 from symconv import OutputError, relationship
 from symconv.cli import main
-from symconv.derive import output_size
-from symconv.proofs import prove, theorem
-from symconv.render import (MARKER, markdown_escape, planned_files, render_latex, render_markdown, tex_escape,
+from symconv.guide.derive import output_size
+from symconv.guide.theorems import prove, theorem
+from symconv.present.render import (MARKER, markdown_escape, planned_files, render_latex, render_markdown, tex_escape,
                             write_files)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symconv import queries, shapes
+from symconv.guide import queries
+from symconv.guide import shapes
 from symconv import schemes as schemes_module
 from symconv.cli import main
-from symconv.errors import SchemeError, SymconvError
-from symconv.numeric import compile_expr
-from symconv.printing import text
+from symconv.core.errors import SchemeError, SymconvError
+from symconv.core.numeric import compile_expr
+from symconv.core.printing import text
 from symconv.schemes import (
     Scheme, builtin_schemes, check_scheme, compare, comparison_text, declare, load_scheme, output_size,
     report_data, report_text, resolve, scheme, scheme_from_toml,
@@ -86,7 +87,7 @@ def test_builtin_output_sizes(name, size):
 
 
 def test_builtins_load_through_the_user_loader(tmp_path):
-    source = Path(__import__("symconv").__file__).parent / "data" / "schemes" / "tf-same.toml"
+    source = Path(__import__("symconv.schemes").schemes.__file__).parent / "builtin" / "tf-same.toml"
     copy = tmp_path / "copy.toml"
     copy.write_text(source.read_text())
     loaded = load_scheme(copy)

@@ -5,7 +5,7 @@ import sympy
 
 import symconv
 from symconv import ParameterError, SymconvError, conv_output_size, pool_output_size, transposed_output_size
-from symconv.symbols import d, i, k, p, s
+from symconv.core.symbols import d, i, k, p, s
 
 CONV = [
     # (input_size, kernel_size, stride, padding, dilation, expected)

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import Abs, And, Eq, Ge, Gt, Le, Lt, Max, Min, Mod, Ne, Or, Piecewise, Rational, ceiling, floor
 
-from symconv.errors import ParameterError, SymconvError
+from symconv.core.errors import ParameterError, SymconvError
 from symconv.proof.smt import BACKENDS, SmtResult, refute
 from symconv.proof.theorem import Theorem
-from symconv.proofs import theorem, theorems
-from symconv.symbols import a, d, i, k, o, p, s
+from symconv.guide.theorems import theorem, theorems
+from symconv.core.symbols import a, d, i, k, o, p, s
 
 x = sympy.Symbol("x", integer=True)  # any sign
 y = sympy.Symbol("y", integer=True)

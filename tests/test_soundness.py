@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from sympy import Eq, Max, Ne, Piecewise, floor
 
 from symconv.proof import Theorem, prove
-from symconv.symbols import d, i, k, s
+from symconv.core.symbols import d, i, k, s
 
 import statements
 from statements import FAMILIES, REGULAR, Malformed, RandomChoices, attempt, corpus, counterexample_fault

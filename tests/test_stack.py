@@ -10,14 +10,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sympy import ceiling, floor
 
-from symconv import ParameterError, ParseError, SymconvError, oracle
-from symconv.numeric import compile_expr
-from symconv.stack import (
+from symconv import ParameterError, ParseError, SymconvError
+from symconv.core import oracle
+from symconv.core.numeric import compile_expr
+from symconv.layers import (
     MAX_LAYERS, MAX_TEXT_LENGTH, InputSizes, Layer, Stack, aligned_inputs, exact_inputs, inputs_for_output,
     output_size, parse_stack, receptive_field, receptive_fields, same_size_inputs, size_expressions, sizes,
     summary, valid_input_sizes,
 )
-from symconv.symbols import i
+from symconv.core.symbols import i
 
 # ---------------------------------------------------------------- networks
 
@@ -527,7 +528,7 @@ def test_text_round_trip(layers_, data):
 
 
 def test_internal_check_catches_a_wrong_answer(monkeypatch):
-    import symconv.stack as module
+    import symconv.layers as module
 
     monkeypatch.setattr(module, "_input_sizes", lambda modulus, residues, minimum, isolated: InputSizes(1, (0,), 1))
     with pytest.raises(SymconvError, match="internal error: o = i decided i ≥ 1 but i = 1 disagrees"):

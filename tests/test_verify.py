@@ -6,10 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import Eq
 
-from symconv import ParameterError, conv_output_size, oracle, pool_output_size, relationship, transposed_output_size
-from symconv.model import Relationship
-from symconv.symbols import d, i, k, o, p, s
-from symconv.verification import Box, check_kronecker, check_relationship, verify
+from symconv import ParameterError, conv_output_size, pool_output_size, relationship, transposed_output_size
+from symconv.core import oracle
+from symconv.guide.model import Relationship
+from symconv.core.symbols import d, i, k, o, p, s
+from symconv.guide.verification import Box, check_kronecker, check_relationship, verify
 
 
 def test_default_box_reaches_the_required_size():

@@ -14,9 +14,9 @@ The pipeline of :func:`prove`, one module a stage:
 - :mod:`.coq` exports a theorem and its certificate to Coq, whose kernel checks it.
 """
 
-from .enumeration import enumerate_cases
-from .pipeline import prove
-from .theorem import Proof, Status, Theorem
+from symconv.proof.enumeration import enumerate_cases
+from symconv.proof.pipeline import prove
+from symconv.proof.theorem import Proof, Status, Theorem
 
 __all__ = ["Proof", "Status", "Theorem", "enumerate_cases", "prove"]
 

@@ -7,7 +7,7 @@ verifying the rule's side conditions. It trusts nothing the certificate says
 about a state; it only follows its choices. The rules and why each is sound are
 in :mod:`.certificate` and ``docs/proofs.md``.
 
->>> from symconv.proofs import theorem
+>>> from symconv.guide.theorems import theorem
 >>> from symconv.proof.prover import search
 >>> thm = theorem("a-range")
 >>> steps = check(thm, search(thm))
@@ -23,9 +23,9 @@ from typing import Optional
 import sympy
 from sympy import Abs, Eq, Le, Max, Min, Mod, Tuple, ceiling, floor
 
-from ..derive import Step
-from . import certificate as C
-from .theorem import Theorem
+from symconv.core.steps import Step
+from symconv.proof import certificate as C
+from symconv.proof.theorem import Theorem
 
 MAX_NODES = 20_000  #: a certificate larger than this is refused unread
 MAX_SECONDS = 60.0  #: a check that takes longer is abandoned, and the proof is not accepted
@@ -196,7 +196,7 @@ def pick_cases(atom) -> Optional[list[tuple[list[sympy.Expr], sympy.Expr]]]:
 
 
 def _show(expr) -> str:
-    from ..printing import text
+    from symconv.core.printing import text
 
     return text(expr)
 

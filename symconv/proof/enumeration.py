@@ -3,11 +3,11 @@
 Every variable runs over its whole range and every hypothesis filters the box:
 nothing is substituted, so no hypothesis can be dropped and no case outside them
 can be reported. The box is evaluated with numpy, exactly
-(:func:`symconv.numeric.evaluate_array`); the counterexample that is returned
+(:func:`symconv.core.numeric.evaluate_array`); the counterexample that is returned
 was evaluated again, on the original statement, by sympy itself.
 
 >>> from sympy import Eq, Mod, Le
->>> from symconv.symbols import k
+>>> from symconv.core.symbols import k
 >>> odd = Theorem("odd", "odd k is at most 3", Le(k, 3), (Eq(Mod(k, 2), 1),), variables=(k,))
 >>> enumerate_cases(odd, {k: range(1, 9)})  # k = 1, 3, 5, 7: k = 5 is the smallest failure
 (4, {'k': 5})
@@ -21,10 +21,10 @@ from typing import Any, Mapping, Optional
 import numpy as np
 import sympy
 
-from .. import symbols as S
-from ..errors import ParameterError, SymconvError
-from ..numeric import NotVectorised, magnitude, column, compile_expr, evaluate_array
-from .theorem import Theorem
+from symconv.core import symbols as S
+from symconv.core.errors import ParameterError, SymconvError
+from symconv.core.numeric import NotVectorised, magnitude, column, compile_expr, evaluate_array
+from symconv.proof.theorem import Theorem
 
 #: The most points a box may have (the product of its ranges' lengths); a larger box is refused.
 MAX_CASES = 2**20
@@ -56,11 +56,11 @@ def box(variables: tuple[sympy.Symbol, ...], ranges: Optional[Mapping[sympy.Symb
         ) -> list[range]:
     """The range of each variable, refused when the box has more than ``MAX_CASES`` points.
 
-    >>> from symconv.symbols import i, k
+    >>> from symconv.core.symbols import i, k
     >>> box((i, k), {i: range(1, 10**6), k: range(1, 10**6)})
     Traceback (most recent call last):
     ...
-    symconv.errors.ParameterError: ranges='i in 1..999999, k in 1..999999' is invalid: the box has 999998000001 points; enumeration evaluates at most 1048576
+    symconv.core.errors.ParameterError: ranges='i in 1..999999, k in 1..999999' is invalid: the box has 999998000001 points; enumeration evaluates at most 1048576
     """
     if ranges is not None and not isinstance(ranges, Mapping):
         raise ParameterError("ranges", type(ranges).__name__, "expected a mapping from symbols to ranges")

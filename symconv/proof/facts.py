@@ -14,8 +14,8 @@ from typing import Optional
 import sympy
 from sympy import Abs, Max, Min, Mod, ceiling, floor
 
-from . import certificate as C
-from .theorem import Theorem
+from symconv.proof import certificate as C
+from symconv.proof.theorem import Theorem
 
 
 class Unsupported(Exception):

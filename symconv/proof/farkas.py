@@ -19,8 +19,8 @@ import sympy
 from sympy.polys.domains import QQ
 from sympy.polys.rings import ring
 
-from .. import symbols as S
-from . import certificate as C
+from symconv.core import symbols as S
+from symconv.proof import certificate as C
 
 _DIVISIONS_AND_CHOICES = (sympy.floor, sympy.ceiling, sympy.Mod, sympy.Max, sympy.Min, sympy.Abs)
 

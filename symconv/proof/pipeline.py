@@ -25,14 +25,14 @@ from typing import Mapping, Optional
 import sympy
 from sympy import Eq, Tuple
 
-from ..derive import Step
-from ..errors import ParameterError
-from . import certificate as C
-from .checker import CheckError, check
-from .enumeration import enumerate_cases
-from .prover import Budget, Unproved, refutes_hypotheses, search
-from .smt import SmtResult, refute
-from .theorem import Proof, Status, Theorem
+from symconv.core.steps import Step
+from symconv.core.errors import ParameterError
+from symconv.proof import certificate as C
+from symconv.proof.checker import CheckError, check
+from symconv.proof.enumeration import enumerate_cases
+from symconv.proof.prover import Budget, Unproved, refutes_hypotheses, search
+from symconv.proof.smt import SmtResult, refute
+from symconv.proof.theorem import Proof, Status, Theorem
 
 #: Seconds the SMT solver may spend on one claim; its time-outs are reported, never an error.
 SMT_TIMEOUT_MS = 2000
@@ -45,7 +45,7 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
           budget: Optional[Budget] = None, smt: bool = True) -> Proof:
     """Prove ``theorem`` for all integers, and check it against the oracle on ``ranges``.
 
-    >>> from symconv.proofs import theorem
+    >>> from symconv.guide.theorems import theorem
     >>> proof = prove(theorem("round-trip"))
     >>> proof.status, proof.checked, proof.smt.verdict
     ('proved', True, 'unsat')

@@ -34,13 +34,13 @@ from typing import Optional
 import sympy
 from sympy import Abs, Max, Min, Mod, ceiling, floor
 
-from .. import symbols as S
-from . import certificate as C
-from .facts import Unsupported, as_facts, as_goal, foreign, unfold
-from .farkas import combination
-from .farkas import integer_polynomial as _integer_polynomial
-from .farkas import polynomial as _polynomial
-from .theorem import Theorem
+from symconv.core import symbols as S
+from symconv.proof import certificate as C
+from symconv.proof.facts import Unsupported, as_facts, as_goal, foreign, unfold
+from symconv.proof.farkas import combination
+from symconv.proof.farkas import integer_polynomial as _integer_polynomial
+from symconv.proof.farkas import polynomial as _polynomial
+from symconv.proof.theorem import Theorem
 
 _DIVISIONS = (floor, ceiling, Mod)
 _CHOICES = (Max, Min, Abs)

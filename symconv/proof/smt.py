@@ -3,13 +3,13 @@
 The negation is encoded exactly: a rational term is an integer term over a
 positive integer constant; ``floor``, ``ceiling`` and ``Mod`` are the division
 algorithm on fresh integers; anything else is ``unsupported``, never
-approximated. Evaluation is lazy, as in :func:`symconv.numeric.compile_expr`:
+approximated. Evaluation is lazy, as in :func:`symconv.core.numeric.compile_expr`:
 a divisor must be nonzero only where it is evaluated (in the ``Piecewise``
 branch taken, after the parts of an ``And`` that hold). A model counts once
 exact evaluation of the original theorem, without the solver, confirms it.
 
 >>> from sympy import Eq, Mod, floor
->>> from symconv.symbols import i, s
+>>> from symconv.core.symbols import i, s
 >>> division = Eq(s*floor(i/s) + Mod(i, s), i)
 >>> refute(Theorem("division", "the division algorithm", division, variables=(i, s))).verdict
 'unsat'
@@ -27,9 +27,9 @@ from typing import Literal, Mapping, NamedTuple, Optional, Protocol
 import sympy
 import z3
 
-from ..errors import ParameterError
-from ..numeric import compile_expr
-from .theorem import Theorem
+from symconv.core.errors import ParameterError
+from symconv.core.numeric import compile_expr
+from symconv.proof.theorem import Theorem
 
 Box = Mapping[sympy.Symbol, range]
 
@@ -297,7 +297,7 @@ def refute(theorem: Theorem, *, backend: str = "z3", timeout_ms: int = 2000,
     variable -> range), only points with at least one variable outside its range count.
 
     >>> from sympy import Ge, Max
-    >>> from symconv.symbols import i, k
+    >>> from symconv.core.symbols import i, k
     >>> claim = Theorem("max", "a max is nonnegative", Ge(Max(10**6 - i, 10**6 - k), 0), variables=(i, k))
     >>> refute(claim).counterexample
     {'i': 1000001, 'k': 1000001}

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Optional
 
 import sympy
 
-from .. import symbols as S
-from ..derive import Step
-from ..errors import ParameterError
+from symconv.core import symbols as S
+from symconv.core.steps import Step
+from symconv.core.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .certificate import Certificate
-    from .smt import SmtResult
+    from symconv.proof.certificate import Certificate
+    from symconv.proof.smt import SmtResult
 
 #: ``proved``: a certificate that the independent checker accepted, no counterexample in the box, and no
 #: model from the SMT solver. ``unproved``: no checked certificate (``reason`` says why). ``disproved``: a
@@ -123,11 +123,11 @@ class Proof:
         return self.theorem.name
 
     def _repr_markdown_(self) -> str:
-        from ..render import proof_markdown
+        from symconv.present.render import proof_markdown
 
         return proof_markdown(self)
 
     def _repr_latex_(self) -> str:
-        from ..printing import latex
+        from symconv.core.printing import latex
 
         return "$" + latex(self.theorem.statement) + r"$ \quad (\text{" + self.status + "})"

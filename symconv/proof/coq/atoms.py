@@ -19,9 +19,9 @@ from typing import Callable, Optional
 import sympy
 from sympy import Abs, Max, Min, Mod, ceiling, floor
 
-from .. import certificate as C
-from ..checker import _same
-from .terms import ATOMS, Names, Printer, Untranslatable, atoms_of, fraction
+from symconv.proof import certificate as C
+from symconv.proof.checker import _same
+from symconv.proof.coq.terms import ATOMS, Names, Printer, Untranslatable, atoms_of, fraction
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
-from .export import LIBRARY
+from symconv.proof.coq.export import LIBRARY
 
 #: Seconds one file may take; the exported proofs take about a second each.
 TIMEOUT = 600

@@ -28,11 +28,11 @@ from typing import Callable, Optional
 import sympy
 from sympy import Mod, ceiling, floor
 
-from .. import certificate as C
-from ..checker import _facts_of, _goal_of, _map_goal, _same, _signs, pick_cases
-from ..theorem import Theorem
-from .atoms import Atoms, State, integral
-from .terms import Names, Printer, Untranslatable, atoms_of, comment
+from symconv.proof import certificate as C
+from symconv.proof.checker import _facts_of, _goal_of, _map_goal, _same, _signs, pick_cases
+from symconv.proof.theorem import Theorem
+from symconv.proof.coq.atoms import Atoms, State, integral
+from symconv.proof.coq.terms import Names, Printer, Untranslatable, atoms_of, comment
 
 
 class Script(Atoms):

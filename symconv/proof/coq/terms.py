@@ -13,7 +13,7 @@ equal: an atom always prints the same way wherever it occurs, which is what lets
 ``remember`` in the proof find every occurrence of it.
 
 >>> from sympy import floor, ceiling, Mod
->>> from symconv.symbols import i, k, s
+>>> from symconv.core.symbols import i, k, s
 >>> printer = Printer(Names([i, k, s]))
 >>> printer.poly(floor((i - k) / s) + ceiling(i / s) - Mod(i, s))
 '(- ((-i) / s)) + ((i - k) / s) - (i mod s)'
@@ -28,8 +28,8 @@ import sympy
 from sympy import Abs, Add, And, Max, Min, Mod, Mul, Not, Or, Pow, Tuple, ceiling, floor
 from sympy.core.relational import Relational
 
-from ...printing import _split, _term_key
-from ..checker import _cleared
+from symconv.core.printing import _split, _term_key
+from symconv.proof.checker import _cleared
 
 ATOMS = (floor, ceiling, Mod, Max, Min, Abs)
 

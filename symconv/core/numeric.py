@@ -6,14 +6,14 @@ where ``floor((i - k)/s)`` can round the wrong way. ``compile_expr`` walks the
 expression once and returns a closure that computes it with Python ints and
 ``Fraction``, so every value is exact.
 
->>> from symconv.symbols import i, k, s, p
+>>> from symconv.core.symbols import i, k, s, p
 >>> from sympy import floor, Mod
 >>> f = compile_expr(floor((i + 2*p - k)/s) + 1, (i, k, s, p))
 >>> f(5, 3, 2, 1)
 3
 >>> compile_expr(Mod(i - k, s), (i, k, s))(2, 3, 2)
 1
->>> from symconv.shapes import pool_output_size
+>>> from symconv.guide.shapes import pool_output_size
 >>> compile_expr(pool_output_size(i, 2, 2, 1, ceil_mode=True), (i,))(4)
 3
 
@@ -39,7 +39,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import numpy as np
 import sympy
 
-from .errors import SymconvError
+from symconv.core.errors import SymconvError
 
 Evaluator = Callable[[Sequence[Any]], Any]
 

@@ -6,7 +6,7 @@ nonnegative. The transposed convolution's padding ``p'`` is only an integer: it
 is negative when the direct convolution pads more than ``d(k - 1)``, and then the
 equivalent convolution crops instead of padding.
 
->>> from symconv.symbols import i, k, s, p
+>>> from symconv.core.symbols import i, k, s, p
 >>> (i + 2*p - k).is_integer, s.is_positive, p.is_nonnegative
 (True, True, True)
 """

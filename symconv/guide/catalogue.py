@@ -10,7 +10,7 @@ The guide writes ``s' = s`` in Relationships 8–11, where ``s = 1``: the
 equivalent convolution has unit stride in every transposed case, so it is
 recorded as 1 here.
 
->>> from symconv.printing import text
+>>> from symconv.core.printing import text
 >>> text(relationship(6).equation)
 'o = ⌊(i + 2p - k)/s⌋ + 1'
 >>> text(relationship(14).equivalent.a)
@@ -25,9 +25,9 @@ from typing import Mapping
 
 from sympy import Eq, Mod, floor
 
-from .errors import ParameterError
-from .model import Equivalent, Relationship
-from .symbols import a, d, i, i_prime, k, n, o, o_prime, p, s
+from symconv.core.errors import ParameterError
+from symconv.guide.model import Equivalent, Relationship
+from symconv.core.symbols import a, d, i, i_prime, k, n, o, o_prime, p, s
 
 _CONV = "convolution"
 

@@ -14,7 +14,7 @@ result is a specialisation of them:
 Each step is a sympy statement with a one-line justification; nothing here is
 a string of mathematics.
 
->>> from symconv.printing import text
+>>> from symconv.core.printing import text
 >>> text(output_size().result)
 'o = ⌊(i + p_l + p_r - d(k - 1) - 1)/s⌋ + 1'
 >>> [text(eq) for eq in transposed().solution]
@@ -29,23 +29,16 @@ from functools import lru_cache
 import sympy
 from sympy import Eq, Le, Mod, Tuple, floor
 
-from . import symbols as S
-from .catalogue import relationship
-from .errors import SymconvError
-from .model import Equivalent
+from symconv.core import symbols as S
+from symconv.core.steps import Step
+from symconv.guide.catalogue import relationship
+from symconv.core.errors import SymconvError
+from symconv.guide.model import Equivalent
 
 # The division algorithm's quotient and remainder, and an input position.
 q = sympy.Symbol("q", integer=True)
 r = sympy.Symbol("r", integer=True, nonnegative=True)
 x = sympy.Symbol("x", integer=True)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step: a sympy statement (equation, inequality or solved system) and why it holds."""
-
-    statement: sympy.Basic
-    justification: str
 
 
 @dataclass(frozen=True)
@@ -56,12 +49,12 @@ class Derivation:
     result: sympy.Basic
 
     def _repr_markdown_(self) -> str:
-        from .render import derivation_markdown
+        from symconv.present.render import derivation_markdown
 
         return derivation_markdown(self)
 
     def _repr_latex_(self) -> str:
-        from .printing import latex
+        from symconv.core.printing import latex
 
         return "$" + latex(self.result) + "$"
 

@@ -9,7 +9,7 @@ the transposed convolution with the output_padding that gives back each input
 size.
 
 Schemes are TOML files, read by one loader for users' files and for the
-built-ins in ``symconv/data/schemes``::
+built-ins in ``symconv/schemes/builtin``::
 
     name = "half"
     description = "Half padding: the output keeps the input size"
@@ -19,7 +19,7 @@ built-ins in ``symconv/data/schemes``::
     claims = ["o == i"]
     transposable = true
 
-Every expression goes through the whitelist parser (:mod:`symconv.parsing`),
+Every expression goes through the whitelist parser (:mod:`symconv.core.parsing`),
 and every other value is kept as inert text: nothing a file says is executed.
 
 >>> half = scheme("half")
@@ -48,18 +48,19 @@ import sympy
 from sympy import Eq, Ge, Gt, Le, Max, Min, Mod, Symbol, Tuple, ceiling, floor
 from sympy.logic.boolalg import Boolean
 
-from . import oracle
-from . import symbols as S
-from .derive import Step, general_output_size, transposed
-from .errors import ParameterError, ParseError, SchemeError
-from .model import Equivalent
-from .numeric import NotVectorised, column, compile_expr, evaluate_array
-from .parsing import parse_claim, parse_expression
-from .printing import text
-from .shapes import pool_output_size, transposed_output_size
-from .proof import Proof, Theorem, enumerate_cases, prove
-from .proof.prover import Budget
-from .validation import nonnegative, positive
+from symconv.core import oracle
+from symconv.core import symbols as S
+from symconv.core.steps import Step
+from symconv.guide.derive import general_output_size, transposed
+from symconv.core.errors import ParameterError, ParseError, SchemeError
+from symconv.guide.model import Equivalent
+from symconv.core.numeric import NotVectorised, column, compile_expr, evaluate_array
+from symconv.core.parsing import parse_claim, parse_expression
+from symconv.core.printing import text
+from symconv.guide.shapes import pool_output_size, transposed_output_size
+from symconv.proof import Proof, Theorem, enumerate_cases, prove
+from symconv.proof.prover import Budget
+from symconv.core.validation import nonnegative, positive
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -133,7 +134,7 @@ class Scheme:
         >>> scheme("torch-same").padding(5, kernel_size=4, stride=2)
         Traceback (most recent call last):
         ...
-        symconv.errors.SchemeError: torch-same: does not apply to i=5, k=4, s=2, d=1: it needs s = 1
+        symconv.core.errors.SchemeError: torch-same: does not apply to i=5, k=4, s=2, d=1: it needs s = 1
         """
         values = _values(self, input_size, kernel_size, stride, dilation, parameters)
         failed = [condition for condition in self.where if not compile_expr(condition, self.variables)(*values)]
@@ -219,7 +220,7 @@ def scheme_from_toml(content: str, source: str = "<text>") -> Scheme:
     >>> scheme_from_toml('name = "x"\\nbefore = "1"\\nafter = "0"\\ncolour = "red"\\n', "x.toml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    symconv.errors.SchemeError: x.toml:4: colour: unknown key; the keys are name, description, framework, ...
+    symconv.core.errors.SchemeError: x.toml:4: colour: unknown key; the keys are name, description, framework, ...
     """
     if not isinstance(content, str):
         raise ParameterError("content", type(content).__name__, "expected a string")
@@ -374,7 +375,7 @@ def _check_domain(scheme: Scheme, origin: _Source) -> None:
 def _contradiction(where: Sequence[Boolean]) -> str:
     """Conditions that no integers satisfy, told cheaply: remainders, fixed values and bounds of one symbol.
 
-    >>> from symconv.symbols import k
+    >>> from symconv.core.symbols import k
     >>> _contradiction([Eq(Mod(k, 2), 1), Eq(Mod(k, 4), 2)])
     'k mod 2 = 1 and k mod 4 = 2 cannot both hold'
     """
@@ -468,10 +469,10 @@ def builtin_schemes() -> dict[str, Scheme]:
      'transposed-output-padding']
     """
     found: dict[str, Scheme] = {}
-    folder = resources.files("symconv") / "data" / "schemes"
+    folder = resources.files("symconv.schemes") / "builtin"
     files = sorted((entry for entry in folder.iterdir() if entry.name.endswith(".toml")), key=lambda e: e.name)
     for entry in files:
-        loaded = scheme_from_toml(entry.read_text(encoding="utf-8"), f"symconv/data/schemes/{entry.name}")
+        loaded = scheme_from_toml(entry.read_text(encoding="utf-8"), f"symconv/schemes/builtin/{entry.name}")
         found[loaded.name] = loaded
     ranked = sorted(found, key=lambda name: (_ORDER.index(name) if name in _ORDER else len(_ORDER), name))
     return {name: found[name] for name in ranked}

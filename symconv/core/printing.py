@@ -12,7 +12,7 @@ same leading symbol by their next symbols, so ``k`` comes before
 ``(k - 1)(d - 1)``.
 
 >>> from sympy import floor, Eq
->>> from symconv.symbols import i, k, s, p, o
+>>> from symconv.core.symbols import i, k, s, p, o
 >>> print(latex(Eq(o, floor((i + 2*p - k)/s) + 1)))
 o = \left\lfloor \frac{i + 2p - k}{s} \right\rfloor + 1
 >>> print(text(Eq(o, floor((i + 2*p - k)/s) + 1)))
@@ -305,7 +305,7 @@ def latex(expr: Printable) -> str:
     r"""The LaTeX of ``expr`` (an expression, relation, condition or int), in guide order.
 
     >>> from sympy import Mod
-    >>> from symconv.symbols import i, k, s, p
+    >>> from symconv.core.symbols import i, k, s, p
     >>> print(latex(Mod(i + 2*p - k, s)))
     \left(i + 2p - k\right) \bmod s
     """
@@ -316,7 +316,7 @@ def text(expr: Printable) -> str:
     """Readable unicode text of ``expr`` for a terminal, in guide order.
 
     >>> from sympy import floor
-    >>> from symconv.symbols import i, k, s, p
+    >>> from symconv.core.symbols import i, k, s, p
     >>> text(floor((i + 2*p - k)/s) + 1)
     '⌊(i + 2p - k)/s⌋ + 1'
     """

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 from xml.sax.saxutils import escape
 
-from . import oracle
-from .queries import transpose
-from . import validation as check
-from .errors import ParameterError
+from symconv.core import oracle
+from symconv.guide.queries import transpose
+from symconv.core import validation as check
+from symconv.core.errors import ParameterError
 
 MAX_INPUT_SIZE = 32
 MAX_PADDING = 32

@@ -16,7 +16,7 @@ one entry per axis.
 112
 >>> conv_output_size((224, 160), kernel_size=(7, 5), stride=2, padding=((3, 3), (2, 2)))
 (112, 80)
->>> from symconv.symbols import i
+>>> from symconv.core.symbols import i
 >>> conv_output_size(i, kernel_size=3, stride=2, padding=1)
 floor(i/2 - 1/2) + 1
 """
@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence, Union
 
-from . import validation as check
-from .validation import Int
-from .errors import ParameterError
+from symconv.core import validation as check
+from symconv.core.validation import Int
+from symconv.core.errors import ParameterError
 
 PerAxis = Union[Int, Sequence[Int]]  #: one value, or one per axis
 Padding = Union[Int, tuple[Int, Int], Sequence[Union[Int, tuple[Int, Int]]]]  #: p, (before, after), or per axis

@@ -21,12 +21,12 @@ from typing import Optional, Sequence
 import sympy
 from sympy import And, Eq, Ge, Le, Mod
 
-from . import oracle
-from . import symbols as S
-from .catalogue import relationship
-from .derive import general_output_size, transposed
-from .errors import ParameterError
-from .proof import Proof, Theorem, enumerate_cases, prove
+from symconv.core import oracle
+from symconv.core import symbols as S
+from symconv.guide.catalogue import relationship
+from symconv.guide.derive import general_output_size, transposed
+from symconv.core.errors import ParameterError
+from symconv.proof import Proof, Theorem, enumerate_cases, prove
 
 __all__ = ["Proof", "Theorem", "enumerate_cases", "prove", "prove_all", "theorem", "theorems"]
 

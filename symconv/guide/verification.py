@@ -29,12 +29,12 @@ from typing import Callable, Iterator, Mapping, Optional, Sequence
 import numpy as np
 import sympy
 
-from . import oracle
-from . import symbols as S
-from .catalogue import relationship, relationships
-from .errors import ParameterError
-from .numeric import compile_expr
-from .model import Relationship
+from symconv.core import oracle
+from symconv.core import symbols as S
+from symconv.guide.catalogue import relationship, relationships
+from symconv.core.errors import ParameterError
+from symconv.core.numeric import compile_expr
+from symconv.guide.model import Relationship
 
 _BASE = (S.i, S.k, S.s, S.p, S.d)
 

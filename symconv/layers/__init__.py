@@ -2,7 +2,7 @@
 
 Real networks stack layers. A U-Net floors an odd size on the way down,
 doubles it on the way up and crashes on a concatenation (88 vs 89). This module
-composes the per-layer formulas of :mod:`symconv.shapes` into the size of every
+composes the per-layer formulas of :mod:`symconv.guide.shapes` into the size of every
 layer as a function of the input size ``i``, computes receptive fields exactly,
 and decides which input sizes make a stack run, keep its size or align its skip
 connections, as residue classes.
@@ -41,9 +41,9 @@ i ≡ 0 (mod 2), i ≥ 2
 
 Text is read by a hand-written tokenizer (whitespace, then a regular expression
 per token); it never reaches ``eval``, ``exec`` or ``sympify``. Malformed text
-raises a one-line :class:`~symconv.errors.ParseError` naming the layer and the
+raises a one-line :class:`~symconv.core.errors.ParseError` naming the layer and the
 token; a value that breaks a rule (``k=0``, ``p=-1``, ``op=2`` with ``s=2``)
-raises a :class:`~symconv.errors.ParameterError` naming the layer, the key and
+raises a :class:`~symconv.core.errors.ParameterError` naming the layer, the key and
 the rule.
 """
 
@@ -59,12 +59,12 @@ from typing import Callable, Optional, Sequence, Union
 import sympy
 from sympy import Eq, Expr, Poly, Symbol, ceiling, floor
 
-from . import symbols
-from .validation import positive
-from .errors import ParameterError, ParseError, SchemeError, SymconvError
-from .derive import Step
-from .printing import text
-from .shapes import conv_output_size, pool_output_size, transposed_output_size
+from symconv.core import symbols
+from symconv.core.validation import positive
+from symconv.core.errors import ParameterError, ParseError, SchemeError, SymconvError
+from symconv.core.steps import Step
+from symconv.core.printing import text
+from symconv.guide.shapes import conv_output_size, pool_output_size, transposed_output_size
 
 Size = Union[int, Expr]
 Exact = Union[int, Fraction]
@@ -135,7 +135,7 @@ class Stack:
     >>> Stack([Layer("conv", 0)])
     Traceback (most recent call last):
     ...
-    symconv.errors.ParameterError: layer 1 k=0 is invalid: kernel_size must be a positive integer
+    symconv.core.errors.ParameterError: layer 1 k=0 is invalid: kernel_size must be a positive integer
     """
 
     layers: tuple[Layer, ...]
@@ -225,7 +225,7 @@ def scheme_padding(layer: Layer, input_size: Optional[Size]) -> tuple[Size, Size
     """
     if layer.scheme is None:
         return layer.padding
-    from . import schemes
+    from symconv import schemes
 
     try:
         chosen = schemes.scheme(layer.scheme)
@@ -252,7 +252,7 @@ def _apply(layer: Layer, size: Size) -> Size:
     padding = scheme_padding(layer, size)
     if layer.scheme is not None and not isinstance(size, int):
         # The scheme's output size in the form its checker proved equal to the general formula.
-        from . import schemes
+        from symconv import schemes
 
         values = {symbols.i: size, symbols.k: layer.kernel_size, symbols.s: layer.stride, symbols.d: layer.dilation}
         return schemes.output_size(schemes.scheme(layer.scheme)).xreplace(values)
@@ -274,7 +274,7 @@ def parse_stack(source: str) -> Stack:
     >>> parse_stack("conv k=3; cnv k=3")
     Traceback (most recent call last):
     ...
-    symconv.errors.ParseError: cannot parse 'cnv k=3': 'cnv' at column 1: layer 2: unknown op, expected conv, pool or tconv
+    symconv.core.errors.ParseError: cannot parse 'cnv k=3': 'cnv' at column 1: layer 2: unknown op, expected conv, pool or tconv
     """
     if not isinstance(source, str):
         raise ParseError(repr(source)[:40], 0, repr(source)[:20], "a stack's text must be a string")
@@ -395,7 +395,7 @@ def sizes(stack: Stack, input_size: Union[int, Sequence[int]]) -> list:
     >>> sizes(parse_stack("conv k=3; pool k=2"), 3)
     Traceback (most recent call last):
     ...
-    symconv.errors.ParameterError: layer 2 (pool k=2) input_size=1 is invalid: no kernel position fits: i + p_l + p_r = 1 < d(k - 1) + 1 = 2
+    symconv.core.errors.ParameterError: layer 2 (pool k=2) input_size=1 is invalid: no kernel position fits: i + p_l + p_r = 1 < d(k - 1) + 1 = 2
     """
     stack, input_size = _as_stack(stack), _as_input(input_size)
     if isinstance(input_size, tuple):

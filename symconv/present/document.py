@@ -16,14 +16,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-from . import figures
-from .catalogue import relationships
-from .derive import Derivation, output_size, specialise, transposed
-from .proofs import Proof, prove, theorems
-from .queries import transpose
-from .model import Equivalent, Relationship
-from .shapes import conv_output_size, pool_output_size
-from .verification import Box, Check, check_kronecker, check_relationship
+from symconv.present import figures
+from symconv.guide.catalogue import relationships
+from symconv.guide.derive import Derivation, output_size, specialise, transposed
+from symconv.guide.theorems import Proof, prove, theorems
+from symconv.guide.queries import transpose
+from symconv.guide.model import Equivalent, Relationship
+from symconv.guide.shapes import conv_output_size, pool_output_size
+from symconv.guide.verification import Box, Check, check_kronecker, check_relationship
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class StackDocument:
 
 def build_stack_document(net) -> StackDocument:
     """Everything the stack document shows: simplification steps, receptive fields, decisions with their proofs."""
-    from . import stack
+    from symconv import layers as stack
 
     decisions = [stack.valid_input_sizes(net), stack.same_size_inputs(net)]
     if net.pairs:
@@ -121,7 +121,7 @@ def build_document(box: Box = Box(), schemes: bool = True) -> Document:
     The schemes are checked in worker processes (they are independent of the
     rest), so a two-core machine builds the whole document in about half the time.
     """
-    from .schemes import builtin_schemes, check_scheme
+    from symconv.schemes import builtin_schemes, check_scheme
 
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         pending = [pool.submit(check_scheme, s) for s in builtin_schemes().values()] if schemes else []

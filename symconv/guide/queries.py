@@ -24,11 +24,11 @@ from typing import Any, Optional, Union
 
 import sympy
 
-from . import symbols as S
-from . import validation as check
-from .errors import ParameterError
-from .model import Equivalent
-from .shapes import Int, Padding, conv_output_size, output_padding_rule
+from symconv.core import symbols as S
+from symconv.core import validation as check
+from symconv.core.errors import ParameterError
+from symconv.guide.model import Equivalent
+from symconv.guide.shapes import Int, Padding, conv_output_size, output_padding_rule
 
 
 def _conv_params(kernel_size, stride, padding, dilation):
@@ -61,7 +61,7 @@ def transpose(kernel_size: Int, stride: Int = 1, padding: Padding = 0, dilation:
     >>> transpose(3, padding=3).padding      # p > d(k - 1): the equivalent convolution crops
     (-1, -1)
     """
-    from .derive import transposed
+    from symconv.guide.derive import transposed
 
     kernel_size, stride, (before, after), dilation = _conv_params(kernel_size, stride, padding, dilation)
     values = {S.k: kernel_size, S.s: stride, S.d: dilation, S.p_l: before, S.p_r: after}
@@ -136,7 +136,7 @@ def paddings(input_size: Int, kernel_size: Int, stride: Int = 1, dilation: Int =
     (1,)
     >>> paddings(6, kernel_size=4).smallest, paddings(6, kernel_size=4).symmetric
     ((1, 2), ())
-    >>> from symconv.symbols import i, k, d
+    >>> from symconv.core.symbols import i, k, d
     >>> paddings(i, kernel_size=k, dilation=d).total_min      # stride 1: P = d(k - 1), symbolically
     d*(k - 1)
     """

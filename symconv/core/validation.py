@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from typing import TYPE_CHECKING, Any, Union
 
-from .errors import ParameterError
+from symconv.core.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     import sympy
@@ -30,7 +30,7 @@ def integer(name: str, value: Any, minimum: int, what: str) -> Int:
     >>> integer("stride", 0, 1, "a positive integer")
     Traceback (most recent call last):
     ...
-    symconv.errors.ParameterError: stride=0 is invalid: stride must be a positive integer
+    symconv.core.errors.ParameterError: stride=0 is invalid: stride must be a positive integer
     """
     rule = f"{name} must be {what}"
     if _is_sympy(value):

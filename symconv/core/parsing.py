@@ -25,7 +25,7 @@ i + 2000000
 >>> parse_expression("i + 1000000 * 1000000", DEFAULT_NAMES)
 Traceback (most recent call last):
 ...
-symconv.errors.ParseError: cannot parse 'i + 1000000 * 1000000': '1000000 * 1000000' at column 5: this folds to a constant of 1000000000000; a constant may be at most 1000000000 in absolute value
+symconv.core.errors.ParseError: cannot parse 'i + 1000000 * 1000000': '1000000 * 1000000' at column 5: this folds to a constant of 1000000000000; a constant may be at most 1000000000 in absolute value
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ import sympy
 from sympy import Symbol
 from sympy.logic.boolalg import Boolean
 
-from symconv.errors import ParseError
-from symconv.symbols import d, i, k, o, p, s
+from symconv.core.errors import ParseError
+from symconv.core.symbols import d, i, k, o, p, s
 
 MAX_TEXT_LENGTH = 1000  #: characters
 MAX_NODES = 200  #: expression nodes of the syntax tree

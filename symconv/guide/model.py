@@ -16,7 +16,7 @@ from typing import Any, Literal, Mapping, Optional
 import sympy
 from sympy import Eq, Expr
 
-from . import symbols as S
+from symconv.core import symbols as S
 
 Kind = Literal["convolution", "pooling", "transposed"]
 
@@ -98,11 +98,11 @@ class Relationship:
         return result
 
     def _repr_latex_(self) -> str:
-        from .printing import latex
+        from symconv.core.printing import latex
 
         return f"$\\displaystyle {latex(self.equation)}$"
 
     def _repr_markdown_(self) -> str:
-        from .render import relationship_markdown
+        from symconv.present.render import relationship_markdown
 
         return relationship_markdown(self)
