@@ -34,7 +34,7 @@ import math
 import operator
 from fractions import Fraction
 from functools import reduce
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 import sympy
@@ -70,8 +70,8 @@ def _build(expr: Any, index: dict) -> Evaluator:
         value = int(expr)
         return lambda env: value
     if expr.is_Rational:
-        value = Fraction(int(expr.p), int(expr.q))
-        return lambda env: value
+        fraction = Fraction(int(expr.p), int(expr.q))
+        return lambda env: fraction
     if isinstance(expr, sympy.Piecewise):  # its arguments are (value, condition) pairs
         pairs = [(_build(e, index), _build(c, index)) for e, c in expr.args]
         return lambda env: next(value(env) for value, cond in pairs if cond(env))
@@ -164,7 +164,7 @@ def _fits(*magnitudes: int) -> bool:
     return all(m < _INT64_SAFE for m in magnitudes)
 
 
-def column(values: Sequence[int]) -> np.ndarray:
+def column(values: Iterable[Any]) -> np.ndarray:
     """Integers as an int64 array when they are small enough, else as Python ints."""
     array = np.array(list(values), dtype=object)
     return array.astype(np.int64) if _fits(magnitude(array)) else array

@@ -21,7 +21,7 @@ o = ⌊(i + 2p - k)/s⌋ + 1
 
 from __future__ import annotations
 
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from sympy import (
     Abs, Add, And, Basic, Expr, Max, Min, Mod, Mul, Not, Or, Pow, Rational, S,
@@ -112,6 +112,15 @@ class _GuideOrder:
     _and: str
     _or: str
     _not: str
+
+    if TYPE_CHECKING:  # supplied by the printer subclasses (and sympy's Printer)
+        def _print(self, expr: Basic) -> str: ...
+        def _paren(self, body: str) -> str: ...
+        def _join(self, coeff: Expr, factors: list[Basic]) -> str: ...
+        def _frac(self, top: Expr, numer: list[Basic], bottom: Expr, denom: list[Basic]) -> str: ...
+        def _power(self, base: str, exp: Expr) -> str: ...
+        def _mod(self, left: str, right: str) -> str: ...
+        def _call(self, name: str, args: str) -> str: ...
 
     def _wrapped(self, expr: Basic, bare: bool) -> str:
         return self._print(expr) if bare else self._paren(self._print(expr))

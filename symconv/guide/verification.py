@@ -74,7 +74,7 @@ class Box:
 class Counterexample:
     """The smallest case where a formula and the oracle disagree."""
 
-    values: Mapping[str, int]
+    values: Mapping[str, object]
     quantity: str
     expected: object
     got: object

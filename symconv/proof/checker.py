@@ -18,7 +18,7 @@ in :mod:`.certificate` and ``docs/proofs.md``.
 from __future__ import annotations
 
 import time
-from typing import Optional
+from typing import NoReturn, Optional, cast
 
 import sympy
 from sympy import Abs, Eq, Le, Max, Min, Mod, Tuple, ceiling, floor
@@ -131,7 +131,7 @@ def _goal_of(statement: sympy.Basic) -> Optional[C.Goal]:
         if not all(term.is_integer for term in sympy.Add.make_args(sympy.expand(gap))):
             return None  # between non-integers, e >= 0 would not give e > 0
     ((kind, expr),) = _facts_of(statement)
-    return C.Relation(kind, expr)
+    return C.Relation(cast(C.Kind, kind), expr)
 
 
 def _same(a: sympy.Expr, b: sympy.Expr) -> bool:
@@ -220,7 +220,7 @@ class _Replay:
         finally:
             self.quiet -= 1
 
-    def fail(self, node, reason: str):
+    def fail(self, node, reason: str) -> NoReturn:
         raise CheckError(f"{type(node).__name__}: {reason}")
 
     def node(self, node: C.Node, facts: list, goal: C.Goal) -> None:

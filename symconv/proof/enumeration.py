@@ -197,13 +197,16 @@ def _ask_the_oracle(theorem: Theorem, cases: _Box, defined: list) -> None:
                 cases.values[symbol] = cases.evaluate(value)
                 replaced.add(symbol)
         return
+    truth = theorem.truth
+    if truth is None:
+        return
     symbols = list(cases.values)
     columns = [cases.values[symbol].tolist() for symbol in symbols]
-    answers = [theorem.truth(dict(zip(symbols, point))) for point in zip(*columns)]
+    answers = [truth(dict(zip(symbols, point))) for point in zip(*columns)]
     for symbol, value in defined:
         given = [symbol in answer for answer in answers]
         if any(given):
-            computed = cases.values[symbol].tolist() if not all(given) else None
+            computed = cases.values[symbol].tolist()
             cases.values[symbol] = column(int(answer[symbol]) if has else computed[n]
                                           for n, (answer, has) in enumerate(zip(answers, given)))
             replaced.add(symbol)

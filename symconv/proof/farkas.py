@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import sympy
 from sympy.polys.domains import QQ
@@ -49,7 +49,7 @@ def combination(facts: Sequence[tuple[str, sympy.Expr]], target: sympy.Expr) -> 
     polys = [(n, R.from_expr(e)) for n, e in usable]
     eqs = [(n, R.from_expr(e)) for n, e in equal]
     degree = max([goal.degree(g) for g in gens] + [0])
-    columns: list[tuple[str, object, object]] = []  # (kind, key, polynomial)
+    columns: list[tuple[str, Any, Any]] = []  # (kind, key, polynomial)
     for n, poly in polys:
         columns.append(("product", (n,), poly))
     linear = [(n, poly) for n, poly in polys if _total_degree(poly) <= 1]
@@ -67,7 +67,8 @@ def combination(facts: Sequence[tuple[str, sympy.Expr]], target: sympy.Expr) -> 
     solution = _solve(goal, columns, integral)
     if solution is None:
         return None
-    products, multiples = [], {}
+    products: list[tuple[sympy.Rational, Any]] = []
+    multiples: dict[int, sympy.Expr] = {}
     for (kind, key, _), value in zip(columns, solution):
         if value == 0:
             continue
@@ -113,8 +114,8 @@ def _solve(goal, columns, integral: bool) -> Optional[list[Fraction]]:
     values = {d.name(): model[d] for d in model.decls()}
     out = []
     for name in names:
-        value = values.get(name)
-        out.append(Fraction(0) if value is None else Fraction(value.numerator_as_long(), value.denominator_as_long()))
+        found = values.get(name)
+        out.append(Fraction(0) if found is None else Fraction(found.numerator_as_long(), found.denominator_as_long()))
     return out
 
 

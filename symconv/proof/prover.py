@@ -29,7 +29,7 @@ import functools
 import itertools
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, cast
 
 import sympy
 from sympy import Abs, Max, Min, Mod, ceiling, floor
@@ -117,7 +117,7 @@ def search(theorem: Theorem, budget: Optional[Budget] = None) -> C.Certificate:
         raise Unproved(str(failure)) from None
     except RecursionError:
         raise Unproved("budget: the expressions nest too deeply", budget=True) from None
-    return C.Certificate(tuple(C.Fact(kind, expr, source) for kind, expr, source in facts), goal, proof)
+    return C.Certificate(tuple(C.Fact(cast(C.Kind, kind), expr, source) for kind, expr, source in facts), goal, proof)
 
 
 def refutes_hypotheses(theorem: Theorem, budget: Optional[Budget] = None) -> C.Certificate:
@@ -205,7 +205,7 @@ class _Searcher:
             return self.pick(choices[0], facts, goal, depth)
         return self.finish(facts, goal, depth)
 
-    def division(self, kind: str, expr: sympy.Expr):
+    def division(self, kind: str, expr: sympy.Expr) -> Optional[tuple[sympy.Expr, sympy.Expr, sympy.Symbol, sympy.Symbol]]:
         """``(N, D, q, r)`` when the fact is an open division ``N - D q - r = 0``."""
         if kind != "eq":
             return None
@@ -220,7 +220,7 @@ class _Searcher:
                 return numerator, denominator, q, r
         return None
 
-    def substitution(self, facts: list, atoms, solve: bool):
+    def substitution(self, facts: list, atoms, solve: bool) -> Optional[tuple[sympy.Symbol, int, sympy.Expr]]:
         """An equation that pins a symbol: ``(symbol, fact index, value)``.
 
         Without ``solve``: a symbol equal to a constant, a quotient or remainder
@@ -301,8 +301,8 @@ class _Searcher:
         if len(bounds) != 2:
             return None
         rewrites: list[tuple[sympy.Expr, Optional[int], sympy.Expr]] = [(numerator, None, sympy.Integer(0))]
-        for other, (kind, expr) in enumerate(facts):
-            if kind != "eq" or other == index or expr.has(q, r, *_DIVISIONS, *_CHOICES) \
+        for fact, (kind, expr) in enumerate(facts):
+            if kind != "eq" or fact == index or expr.has(q, r, *_DIVISIONS, *_CHOICES) \
                     or self.division(kind, expr) is not None:
                 continue
             expr = sympy.expand(expr)
@@ -311,7 +311,7 @@ class _Searcher:
                 scale = numerator.coeff(symbol) / expr.coeff(symbol)  # cancels that symbol
                 if scale.is_number and scale != 0:
                     scales.append(scale)
-            rewrites += [(sympy.expand(numerator - scale * expr), other, scale) for scale in scales]
+            rewrites += [(sympy.expand(numerator - scale * expr), fact, scale) for scale in scales]
         seen = set()
         for rewritten, other, scale in rewrites:
             if rewritten in seen:
@@ -326,7 +326,7 @@ class _Searcher:
                     continue
                 low = self.linear(facts, rest)
                 high = self.linear(facts, denominator - 1 - rest) if low is not None else None
-                if high is None:
+                if low is None or high is None:
                     continue
                 self.settled |= {sympy.expand(q - M), sympy.expand(r - rest)}
                 if other is None:
@@ -344,8 +344,7 @@ class _Searcher:
         The difference of the two equations is a division of ``D q₁ + r₁ + P``
         with quotient ``q₂``, which ``Unique`` can settle once ``r₁`` is known.
         """
-        open_ = [(n, self.division(k, e)) for n, (k, e) in enumerate(facts)]
-        open_ = [(n, division) for n, division in open_ if division is not None]
+        open_ = [(n, division) for n, (k, e) in enumerate(facts) if (division := self.division(k, e)) is not None]
         present = {sympy.expand(e) for k, e in facts if k == "eq"}
         for (first, (N1, D1, q1, r1)), (second, (N2, D2, q2, r2)) in itertools.permutations(open_, 2):
             if q1 == q2 or sympy.expand(D1 - D2) != 0 or str(q1) > str(q2):
@@ -401,7 +400,7 @@ class _Searcher:
         if goal.kind == "eq":
             lower = self.linear(facts, goal.expr)
             upper = self.linear(facts, -goal.expr) if lower is not None else None
-            return C.Both(lower, upper) if upper is not None else None
+            return C.Both(lower, upper) if lower is not None and upper is not None else None
         for above, target in ((True, goal.expr - 1), (False, -goal.expr - 1)):
             proof = self.linear(facts, target)
             if proof is not None:

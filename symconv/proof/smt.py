@@ -136,13 +136,14 @@ class _Encoder:
             inner = self.term(expr.args[0], guard)
             return _Scaled(z3.If(inner.num >= 0, inner.num, -inner.num), inner.den)
         if isinstance(expr, sympy.Piecewise):  # the first branch whose condition holds is taken
-            conditions, parts = [], []
+            conditions: list = []
+            values: list = []
             for value, condition in expr.args:
                 before = [z3.Not(c) for c in conditions]
                 conditions.append(self.formula(condition, self.all(guard, *before)))
-                parts.append(self.term(value, self.all(guard, *before, conditions[-1])))
+                values.append(self.term(value, self.all(guard, *before, conditions[-1])))
             self.facts.append(z3.Implies(self.all(guard), z3.Or(*conditions)))
-            nums, den = _common(parts)
+            nums, den = _common(values)
             branches = reversed(list(zip(conditions, nums))[:-1])
             return _Scaled(reduce(lambda value, branch: z3.If(*branch, value), branches, nums[-1]), den)
         raise _Unsupported(f"cannot encode {expr}: " + (
@@ -156,7 +157,7 @@ class _Encoder:
         if type(expr) is sympy.Tuple:  # as an And, whose order is sympy's, as exact evaluation sees it
             return self.formula(sympy.And(*expr.args), guard)
         if isinstance(expr, (sympy.And, sympy.Or)):  # a part only where the earlier ones did not decide
-            conjunction, parts = isinstance(expr, sympy.And), []
+            conjunction, parts = isinstance(expr, sympy.And), list[z3.BoolRef]()
             for arg in expr.args:
                 undecided = parts if conjunction else [z3.Not(part) for part in parts]
                 parts.append(self.formula(arg, self.all(guard, *undecided)))
@@ -265,7 +266,7 @@ class Z3Backend:
         answer, point = check()
         if answer == z3.unsat:
             return result("unsat")
-        if answer != z3.sat:
+        if answer != z3.sat or point is None:
             why = solver.reason_unknown() if time.perf_counter() < deadline else "timeout"
             return result("timeout" if why in ("timeout", "canceled") else "unknown", f"z3 gave up: {why}")
         found, why = _confirm(theorem, point, outside)
@@ -278,7 +279,7 @@ class Z3Backend:
             answer, point = check(size <= middle)
             if answer == z3.unsat:
                 low = middle + 1
-            elif answer == z3.sat and (smaller := _confirm(theorem, point, outside)[0]):
+            elif answer == z3.sat and point is not None and (smaller := _confirm(theorem, point, outside)[0]):
                 found, high = smaller, sum(map(abs, point.values())) - 1
             else:
                 break  # keep the last confirmed one

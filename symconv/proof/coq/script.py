@@ -23,6 +23,7 @@ fact and ``nia``, and counted (:class:`~.atoms.Stats`).
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Optional
 
 import sympy
@@ -90,16 +91,20 @@ class Script(Atoms):
 
     def _both(self, state: State, node: C.Both) -> list[str]:
         return ["apply symconv_both.",
-                *self.block(_with_goal(state, C.Relation("ge", state.goal.expr)), node.lower),
-                *self.block(_with_goal(state, C.Relation("ge", -state.goal.expr)), node.upper)]
+                *self.block(_with_goal(state, C.Relation("ge", _relation(state).expr)), node.lower),
+                *self.block(_with_goal(state, C.Relation("ge", -_relation(state).expr)), node.upper)]
 
     def _apart(self, state: State, node: C.Apart) -> list[str]:
-        expr = state.goal.expr - 1 if node.above else -state.goal.expr - 1
+        goal = _relation(state)
+        expr = goal.expr - 1 if node.above else -goal.expr - 1
         return [f"apply {'symconv_above' if node.above else 'symconv_below'}.",
                 *self.node(_with_goal(state, C.Relation("ge", expr)), node.proof)]
 
     def _each(self, state: State, node: C.Each) -> list[str]:
-        parts = state.goal.parts
+        goal = state.goal
+        if not isinstance(goal, C.Conjunction):
+            raise Untranslatable(f"Each needs a conjunction, not {goal}")
+        parts = goal.parts
         if len(parts) != len(node.parts):
             raise Untranslatable("a conjunction with another number of parts")
         if not parts:
@@ -261,7 +266,7 @@ class Script(Atoms):
             raise Untranslatable("one branch per case")
 
         def pick(n: int, branch: State) -> list[str]:
-            value, lines = cases[n][1], []
+            value, lines = cases[n][1], list[str]()
             for entry in self.find(branch, atom):
                 self.resolve(branch, entry, value, "lia", lines)
             self._map(branch, {atom: value}, lines)
@@ -323,7 +328,7 @@ class Script(Atoms):
                 entry.parts = tuple(sympy.sympify(p).xreplace({symbol: named}) for p in entry.parts)
             views = [sympy.sympify(v).xreplace({symbol: named}) for v in views]
             statement = sympy.sympify(statement).xreplace({symbol: named})
-            self.reconcile(state, lambda atom, m={symbol: value}: atom.xreplace(m), lines)
+            self.reconcile(state, functools.partial(_replaced, mapping={symbol: value}), lines)
         self.reconcile(state, sympy.expand, lines)  # the checker expands the facts and the goal it starts from
         for dummy, value in self.resolved:  # what Coq's premises and goal now say, after those steps
             views = [sympy.sympify(v).xreplace({dummy: value}) for v in views]
@@ -421,3 +426,14 @@ def _paren(text: str) -> str:
 
 def _facts_then_lia(facts: list[str]) -> str:
     return "; ".join(facts + ["lia"])
+
+
+def _replaced(atom: sympy.Basic, mapping: dict) -> sympy.Basic:
+    return atom.xreplace(mapping)
+
+
+def _relation(state: State) -> C.Relation:
+    goal = state.goal
+    if not isinstance(goal, C.Relation):
+        raise Untranslatable(f"this step needs one relation as its goal, not {goal}")
+    return goal
