@@ -303,3 +303,21 @@ def test_threads_do_not_share_a_solver():
     with ThreadPoolExecutor(max_workers=4) as pool:
         verdicts = [result.verdict for result in pool.map(refute, claims)]
     assert verdicts == ["unsat", "sat", "unsat", "sat"] * 3
+
+
+def test_prove_names_its_second_opinion_like_satisfiable_names_its_algorithm(monkeypatch):
+    from symconv.proof import prove
+
+    assert prove(theorem("a-range"), backend="z3").smt.backend == "z3"
+    with pytest.raises(ParameterError, match="backend='cvc5' is invalid: the second opinion must be one of: z3"):
+        prove(theorem("a-range"), backend="cvc5")
+
+    class Doubter:  # a backend is anything with a name and refute(): here, one that always gives up
+        name = "doubter"
+
+        def refute(self, theorem, timeout_ms, outside):
+            return SmtResult("doubter", "unknown", None, 0.0, "never decides")
+
+    monkeypatch.setitem(BACKENDS, "doubter", Doubter())
+    proof = prove(theorem("a-range"), backend="doubter")
+    assert proof.status == "proved" and proof.smt.verdict == "unknown" and proof.smt.backend == "doubter"

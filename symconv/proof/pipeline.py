@@ -31,7 +31,7 @@ from symconv.proof import certificate as C
 from symconv.proof.checker import CheckError, check
 from symconv.proof.enumeration import enumerate_cases
 from symconv.proof.prover import Budget, Unproved, refutes_hypotheses, search
-from symconv.proof.smt import SmtResult, refute
+from symconv.proof.smt import BACKENDS, SmtResult, refute
 from symconv.proof.theorem import Proof, Status, Theorem
 
 #: Seconds the SMT solver may spend on one claim; its time-outs are reported, never an error.
@@ -42,8 +42,11 @@ KNOWN_FALSE_SECONDS = 1.0
 
 
 def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = None, *,
-          budget: Optional[Budget] = None, smt: bool = True) -> Proof:
+          budget: Optional[Budget] = None, smt: bool = True, backend: str = "z3") -> Proof:
     """Prove ``theorem`` for all integers, and check it against the oracle on ``ranges``.
+
+    ``backend`` names the second opinion (a key of :data:`symconv.proof.smt.BACKENDS`,
+    as sympy's ``satisfiable(algorithm=...)`` names its solver); ``smt=False`` asks none.
 
     >>> from symconv.guide.theorems import theorem
     >>> proof = prove(theorem("round-trip"))
@@ -54,6 +57,8 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
         raise ParameterError("theorem", type(theorem).__name__, "expected a Theorem")
     if budget is not None and not isinstance(budget, Budget):
         raise ParameterError("budget", type(budget).__name__, "expected a symconv.proof.prover.Budget")
+    if backend not in BACKENDS:
+        raise ParameterError("backend", backend, f"the second opinion must be one of: {', '.join(BACKENDS)}")
     theorem.validate()
     cases, counterexample = enumerate_cases(theorem, ranges)
     budget = dataclasses.replace(budget or Budget())  # a copy: a counterexample shortens it
@@ -61,7 +66,7 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
         budget.shorten(KNOWN_FALSE_SECONDS)
     second_opinion: Optional[Future] = None
     if smt:  # z3 runs beside the search (it leaves the interpreter lock while it solves)
-        second_opinion = _solver().submit(refute, theorem, timeout_ms=SMT_TIMEOUT_MS)
+        second_opinion = _solver().submit(refute, theorem, backend=backend, timeout_ms=SMT_TIMEOUT_MS)
         second_opinion.add_done_callback(
             lambda done: budget.shorten(KNOWN_FALSE_SECONDS) if not done.exception() and done.result().verdict == "sat"
             else None)
