@@ -1,8 +1,10 @@
 """Rendered documents: snapshots, LaTeX that compiles, escaping, templates, safe writes."""
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,8 +14,8 @@ from symconv import OutputError, relationship
 from symconv.cli import main
 from symconv.guide.derive import output_size
 from symconv.guide.theorems import prove, theorem
-from symconv.present.render import (MARKER, markdown_escape, planned_files, render_latex, render_markdown, tex_escape,
-                            write_files)
+from symconv.present.render import (MARKER, TemplateError, check_templates, markdown_escape, planned_files,
+                                    render_latex, render_markdown, tex_escape, write_files)
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = r"\input{/etc/passwd} #$%&_{}~^"
@@ -109,6 +111,108 @@ def test_user_templates_override_blocks(tmp_path, document):
     assert "Relationship 14" in md
 
 
+def test_overriding_blocks_keeps_headings_on_their_own_lines(tmp_path, document):
+    # Blocks that end without a newline, as people write them on one line.
+    (tmp_path / "document.md.j2").write_text(
+        '{% extends "symconv/document.md.j2" %}{% block title %}# Ours{% endblock %}'
+        '{% block introduction %}Our introduction.{% endblock %}{% block verification %}Our end.{% endblock %}')
+    md = render_markdown(document, template_dir=tmp_path)
+    assert md.splitlines()[1:3] == ["# Ours", "Our introduction."]
+    assert "Our introduction.\n\n## General derivations\n" in md and md.endswith("\n\nOur end.\n")
+    assert "\n## Padding schemes\n" in md and "\n## Theorems beyond the guide\n" in md
+
+
+def test_overriding_a_whole_document_block_leaves_the_relationship_files_alone(tmp_path, document):
+    (tmp_path / "document.md.j2").write_text(
+        '{% extends "symconv/document.md.j2" %}{% block introduction %}Our introduction.{% endblock %}'
+        '{% block verification %}Our end.{% endblock %}')
+    (tmp_path / "document.tex.j2").write_text(
+        '\\BLOCK{extends "symconv/document.tex.j2"}\\BLOCK{block introduction}Our introduction.\\BLOCK{endblock}')
+    files = planned_files(document, ["latex", "markdown"], tmp_path)
+    assert "Our introduction." in files["derivations.md"] and "Our end." in files["derivations.md"]
+    assert "Our introduction." in files["derivations.tex"]
+    for name in ("relationship-03.md", "relationship-03.tex"):
+        assert "Our introduction." not in files[name] and "Our end." not in files[name]
+        assert "Relationship 3" in files[name]
+
+
+def test_symconvs_own_templates_pass_their_own_check(document):
+    """Our templates, loaded through a user directory, render exactly as they do from the package."""
+    ours = Path(__file__).resolve().parent.parent / "symconv" / "present" / "templates"
+    assert planned_files(document, ["latex", "markdown"], ours) == planned_files(document, ["latex", "markdown"])
+
+
+BAD_TEMPLATES = [
+    ({"document.md.j2": '{% extends "symconv/document.md.j2" %}\n{% block introducton %}x{% endblock %}'},
+     r"document.md.j2' is invalid: line 2: block 'introducton' is not a block of symconv/document.md.j2, "
+     r"whose blocks are title, introduction, general, relationships, example, theorems, schemes, verification$"),
+    ({"document.tex.j2": '\\BLOCK{extends "symconv/document.tex.j2"}\\BLOCK{block preambel}\\BLOCK{endblock}'},
+     r"document.tex.j2' is invalid: line 1: block 'preambel' is not a block of symconv/document.tex.j2, "
+     r"whose blocks are preamble, introduction, "),
+    ({"document.md.j2": '{% extends "symconv/document.md.j2" %}\n{% block introduction %}x{% endblok %}'},
+     r"document.md.j2' is invalid: line 2: Encountered unknown tag 'endblok'.* \(a jinja2 syntax error\)$"),
+    ({"document.md.j2": '{% extends "symconv/document.md.j2" %}{% block title %}{{ doc.titel }{% endblock %}'},
+     r"document.md.j2' is invalid: line 1: unexpected '}'"),
+    ({"document.md.j2": '{% extends "symconv/document.md.j2" %}\n\n{% block title %}# {{ doc.titel }}{% endblock %}'},
+     r"document.md.j2' is invalid: line 3: UndefinedError: .*has no attribute 'titel'$"),
+    ({"document.md.j2": '{% extends "symconv/documents.md.j2" %}'},
+     r"document.md.j2' is invalid: line 1: it extends 'symconv/documents.md.j2', which is not a template"),
+    ({"document.md.j2": '{% extends "mine.md.j2" %}', "mine.md.j2": '{% extends "document.md.j2" %}'},
+     r"mine.md.j2' is invalid: line 1: its templates extend each other more than 16 deep \(a cycle\?\)$"),
+]
+
+
+@pytest.mark.parametrize("templates, message", BAD_TEMPLATES)
+def test_a_broken_user_template_is_one_line_naming_the_file(tmp_path, document, templates, message):
+    for name, source in templates.items():
+        (tmp_path / name).write_text(source)
+    with pytest.raises(TemplateError, match=message) as raised:
+        planned_files(document, ["latex", "markdown"], tmp_path)
+    assert "\n" not in str(raised.value) and str(raised.value).startswith(f"template_dir='{tmp_path}/")
+
+
+@pytest.mark.parametrize("templates, message", [case for case in BAD_TEMPLATES if "UndefinedError" not in case[1]])
+def test_broken_templates_are_found_before_any_rendering(tmp_path, templates, message):
+    (tmp_path / "steps.md.j2").write_text("{% for step in steps %}{{ step }}{% endfor %}")  # a sound one beside
+    for name, source in templates.items():
+        (tmp_path / name).write_text(source)
+    with pytest.raises(TemplateError, match=message):
+        check_templates(tmp_path)
+
+
+def test_sound_templates_pass_the_check(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "document.md.j2").write_text(
+        '{% extends "symconv/document.md.j2" %}{% block title %}x{% endblock %}')
+    (tmp_path / "scheme.tex.j2").write_text(
+        '\\BLOCK{extends "symconv/scheme.tex.j2"}\\BLOCK{block scheme}x\\BLOCK{endblock}')
+    assert check_templates(tmp_path) is None
+
+
+@pytest.mark.parametrize("templates, message", BAD_TEMPLATES[:3])
+def test_cli_render_refuses_a_broken_user_template(tmp_path, capsys, monkeypatch, document, templates, message):
+    monkeypatch.setattr("symconv.present.document.build_document", lambda: document)
+    for name, source in templates.items():
+        (tmp_path / name).write_text(source)
+    out = tmp_path / "out"
+    code = main(["render", "--format", "all", "--template-dir", str(tmp_path), "--output", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert not list(out.glob("*.md")) and not list(out.glob("*.tex"))
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_written_files_get_the_usual_mode(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        written = write_files({"a.md": f"<!-- {MARKER} -->\n", "figures/b.svg": f"<!-- {MARKER} -->\n"}, tmp_path)
+        write_files({"a.md": f"<!-- {MARKER} -->\nagain\n"}, tmp_path)
+    finally:
+        os.umask(previous)
+    assert [path.stat().st_mode & 0o777 for path in written] == [0o666 & ~umask] * 2
+    assert not list(tmp_path.rglob(".*.tmp"))
+
+
 def test_writes_are_atomic_and_never_clobber(tmp_path):
     write_files({"a.md": f"<!-- {MARKER} -->\nhello\n"}, tmp_path)
     write_files({"a.md": f"<!-- {MARKER} -->\nagain\n"}, tmp_path)  # ours: overwritten
@@ -136,17 +240,29 @@ def test_jupyter_reprs():
     assert "proved" in proof._repr_markdown_() and "proved" in proof._repr_latex_()
 
 
+def test_models_reach_their_formatters_without_importing_the_present_layer():
+    script = ("import sys; from symconv import relationship; rel = relationship(14);"
+              " assert not [m for m in sys.modules if m.startswith('symconv.present')];"
+              " print(rel._repr_markdown_().splitlines()[0]);"
+              " assert 'symconv.present.render' in sys.modules")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("**Relationship 14:")
+
+
 def test_cli_render(tmp_path, capsys):
     code = main(["render", "--format", "markdown", "--output", str(tmp_path / "out"), "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["failures"] == 0
-    assert (tmp_path / "out" / "derivations.md").exists() and (tmp_path / "out" / "figures" / "relationship-01.svg").exists()
+    assert (tmp_path / "out" / "derivations.md").exists()
+    assert (tmp_path / "out" / "figures" / "relationship-01.svg").exists()
     assert not (tmp_path / "out" / "derivations.tex").exists()
 
 
 @pytest.mark.parametrize("argv, message", [
     (["render", "--format", "pdf"], "invalid choice: 'pdf'"),
-    (["render", "--template-dir", "/no/such/dir", "--output", "/tmp/symconv-never"], "template_dir='/no/such/dir' is invalid"),
+    (["render", "--template-dir", "/no/such/dir", "--output", "/tmp/symconv-never"],
+     "template_dir='/no/such/dir' is invalid"),
 ])
 def test_cli_render_bad_input(capsys, argv, message):
     code = main(argv)
@@ -162,7 +278,8 @@ def test_scheme_render_prints_a_hostile_name_literally(tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["scheme", "render", str(scheme_file), "--format", "all", "--output", str(out), "--json"])
     written = json.loads(capsys.readouterr().out)["written"]
-    assert code == 0 and sorted(Path(p).name for p in written) == ["scheme-input-etc-passwd-_.md", "scheme-input-etc-passwd-_.tex"]
+    assert code == 0
+    assert sorted(Path(p).name for p in written) == ["scheme-input-etc-passwd-_.md", "scheme-input-etc-passwd-_.tex"]
     tex = (out / "scheme-input-etc-passwd-_.tex").read_text()
     assert "\\input{" not in tex and "\\write18{" not in tex
     md = (out / "scheme-input-etc-passwd-_.md").read_text()

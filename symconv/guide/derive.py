@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Optional
 
 import sympy
 from sympy import Eq, Le, Mod, Tuple, floor
 
+from symconv.core import display
 from symconv.core import symbols as S
 from symconv.core.steps import Step
 from symconv.guide.catalogue import relationship
@@ -48,15 +50,11 @@ class Derivation:
     steps: tuple[Step, ...]
     result: sympy.Basic
 
-    def _repr_markdown_(self) -> str:
-        from symconv.present.render import derivation_markdown
+    def _repr_markdown_(self) -> Optional[str]:
+        return display.markdown(self)
 
-        return derivation_markdown(self)
-
-    def _repr_latex_(self) -> str:
-        from symconv.core.printing import latex
-
-        return "$" + latex(self.result) + "$"
+    def _repr_latex_(self) -> Optional[str]:
+        return display.latex(self)
 
 
 @dataclass(frozen=True)

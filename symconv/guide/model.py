@@ -16,6 +16,7 @@ from typing import Any, Literal, Mapping, Optional
 import sympy
 from sympy import Eq, Expr
 
+from symconv.core import display
 from symconv.core import symbols as S
 
 Kind = Literal["convolution", "pooling", "transposed"]
@@ -97,12 +98,8 @@ class Relationship:
                 result = result.xreplace({target: predicate.rhs})
         return result
 
-    def _repr_latex_(self) -> str:
-        from symconv.core.printing import latex
+    def _repr_latex_(self) -> Optional[str]:
+        return display.latex(self)
 
-        return f"$\\displaystyle {latex(self.equation)}$"
-
-    def _repr_markdown_(self) -> str:
-        from symconv.present.render import relationship_markdown
-
-        return relationship_markdown(self)
+    def _repr_markdown_(self) -> Optional[str]:
+        return display.markdown(self)

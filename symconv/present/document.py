@@ -22,7 +22,7 @@ from symconv.guide.derive import Derivation, output_size, specialise, transposed
 from symconv.guide.theorems import Proof, prove, theorems
 from symconv.guide.queries import transpose
 from symconv.guide.model import Equivalent, Relationship
-from symconv.guide.shapes import conv_output_size, pool_output_size
+from symconv.guide.shapes import Size, conv_output_size, pool_output_size
 from symconv.guide.verification import Box, Check, check_kronecker, check_relationship
 
 
@@ -31,7 +31,7 @@ class Example:
     """A worked example: the guide's figure values and what the engine computes for them."""
 
     values: Mapping[str, int]
-    output_size: int
+    output_size: Size
     transposed: Optional[Equivalent]
 
 
@@ -115,12 +115,14 @@ def _example(rel: Relationship) -> tuple[Example, figures.Figure]:
     return Example(values, size, None), figures.convolution_figure(i, k, s, p, d)
 
 
-def build_document(box: Box = Box(), schemes: bool = True) -> Document:
+def build_document(box: Optional[Box] = None, schemes: bool = True) -> Document:
     """Assemble every derivation, proof, check and example, and check the built-in padding schemes.
 
     The schemes are checked in worker processes (they are independent of the
     rest), so a two-core machine builds the whole document in about half the time.
+    ``box`` is the enumeration box of the checks (by default, :class:`Box`'s).
     """
+    box = Box() if box is None else box
     from symconv.schemes import builtin_schemes, check_scheme
 
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:

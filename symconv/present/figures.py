@@ -13,8 +13,11 @@ picture, greyed and struck through, so the reader sees what was cut away.
 Sizes come from the brute-force oracle, not from the formulas symconv proves.
 
 >>> figure = transposed_figure(6, 3, stride=2, padding=1)
->>> print(figure.caption.split(". ")[1])
-It is equivalent to convolving a 3×3 kernel over a 3×3 input (with 1 zero inserted between inputs) padded with a 1×1 border of zeros (with an additional border of size 1 added to the bottom and right edges) using unit strides (i.e., i' = 3, ĩ' = 5, a = 1, k' = k, s' = 1 and p' = 1).
+>>> import textwrap
+>>> print(textwrap.fill(figure.caption.split(". ")[1], 100))
+It is equivalent to convolving a 3×3 kernel over a 3×3 input (with 1 zero inserted between inputs)
+padded with a 1×1 border of zeros (with an additional border of size 1 added to the bottom and right
+edges) using unit strides (i.e., i' = 3, ĩ' = 5, a = 1, k' = k, s' = 1 and p' = 1).
 >>> for row in figure.panels[0].cells[-2:]:
 ...     print(" ".join(role[:3] for role in row))
 pad pad pad pad pad pad pad ext

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Optional
 
 import sympy
 
+from symconv.core import display
 from symconv.core import symbols as S
 from symconv.core.steps import Step
 from symconv.core.errors import ParameterError
@@ -122,12 +123,8 @@ class Proof:
     def name(self) -> str:
         return self.theorem.name
 
-    def _repr_markdown_(self) -> str:
-        from symconv.present.render import proof_markdown
+    def _repr_markdown_(self) -> Optional[str]:
+        return display.markdown(self)
 
-        return proof_markdown(self)
-
-    def _repr_latex_(self) -> str:
-        from symconv.core.printing import latex
-
-        return "$" + latex(self.theorem.statement) + r"$ \quad (\text{" + self.status + "})"
+    def _repr_latex_(self) -> Optional[str]:
+        return display.latex(self)
