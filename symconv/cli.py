@@ -1,7 +1,10 @@
-"""The ``symconv`` command: argument parsing only, no arithmetic of its own.
+"""The ``symconv`` command: argument parsing and dispatch, nothing else.
 
-Every command takes ``--json``. Errors are one line on stderr: exit 2 for bad
-input, 1 when a check fails, 0 otherwise.
+Each command calls the library and prints its answer: text from :mod:`symconv.present.text`, or with
+``--json`` JSON from :mod:`symconv.present.serialise` (the schema is in docs/json.md). Exit codes mean
+one thing each: 0 ok; 1 a finding (a false claim, a failed check, a misalignment, a padding that
+cannot exist); 2 bad input, one line on stderr naming the parameter, its value and the rule (a JSON
+object with ``--json``); 3 a bug in symconv.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from symconv.core.errors import ParameterError, SymconvError
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(f"{self.prog}: error: {message}")
+        raise UsageError(f"{self.prog}: error: {message}")
 
 
-class _UsageError(Exception):
+class UsageError(Exception):
     pass
 
 
@@ -33,132 +36,124 @@ def _int(name: str, text: Optional[str]) -> int:
         raise ParameterError(name, text, f"{name} must be an integer") from None
 
 
-def _padding(text: str) -> Any:
-    """``P`` or ``BEFORE,AFTER``."""
+def _ints(name: str, text: Optional[str]) -> Union[int, tuple[int, ...]]:
+    """``N``, or one integer per axis: ``224,160``."""
+    if text is None or "," not in text:
+        return _int(name, text)
     parts = text.split(",")
-    if len(parts) == 1:
-        return _int("padding", text)
-    if len(parts) == 2:
-        return (_int("padding", parts[0]), _int("padding", parts[1]))
-    raise ParameterError("padding", text, "padding must be an integer P or a pair BEFORE,AFTER")
+    if not all(part.strip() for part in parts):
+        raise ParameterError(name, text, f"{name} must be an integer, or one integer per axis like 224,160")
+    try:
+        return tuple(int(part) for part in parts)
+    except ValueError:
+        raise ParameterError(name, text, f"{name} must be an integer, or one integer per axis like 224,160") from None
 
 
-def _emit(args: argparse.Namespace, data: dict, text: Union[str, Callable[[], str]]) -> None:
+def _axes(*values: Any) -> Optional[int]:
+    """How many axes the per-axis values give (the library checks that they agree), or None."""
+    return next((len(value) for value in values if isinstance(value, tuple)), None)
+
+
+def _padding(text: Optional[str], axes: Optional[int] = None) -> Any:
+    """``P`` or ``BEFORE,AFTER``; with several axes, ``P`` or one ``P`` or ``BEFORE:AFTER`` per axis."""
+    if text is None:
+        return 0
+    if axes is None and ":" not in text:
+        parts = text.split(",")
+        if len(parts) == 1:
+            return _int("padding", text)
+        if len(parts) == 2:
+            return (_int("padding", parts[0]), _int("padding", parts[1]))
+        raise ParameterError("padding", text, "padding must be an integer P or a pair BEFORE,AFTER")
+
+    def one(item: str) -> Any:
+        before, colon, after = item.partition(":")
+        return (_int("padding", before), _int("padding", after)) if colon else _int("padding", item)
+
+    items = [one(item) for item in text.split(",")]
+    if len(items) == 1:
+        return items[0] if axes is None or isinstance(items[0], int) else tuple(items * axes)
+    if len(items) != axes:
+        raise ParameterError("padding", text, f"padding must be P, or one P or BEFORE:AFTER per axis ({axes or 1})")
+    return tuple(items)
+
+
+def _emit(args: argparse.Namespace, data: Any, text: Union[str, Callable[[], str]],
+          input_size: Any = None) -> None:
     """The JSON, or the text (built only when it is shown: a callable defers the work)."""
     if args.json:
-        print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+        from symconv.present.serialise import dumps
+
+        print(dumps(data, input_size=input_size))
     else:
         print(text if isinstance(text, str) else text())
+
+
+def _each(value: Any, axes: int) -> tuple:
+    return value if isinstance(value, tuple) else (value,) * axes
 
 
 # --- commands -----------------------------------------------------------------
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from symconv.guide.catalogue import relationships
-    from symconv.core.printing import text
+    from symconv.present.serialise import relationship_data
+    from symconv.present.text import relationships_text
 
-    rels = relationships().values()
-    data = {"relationships": [
-        {"number": r.number, "title": r.title, "section": r.section, "kind": r.kind,
-         "equation": text(r.equation)} for r in rels]}
-    lines = [f"{r.number:>2}  {r.title:<58} {text(r.equation)}" for r in rels]
-    _emit(args, data, "\n".join(lines))
+    rels = list(relationships().values())
+    _emit(args, {"relationships": [relationship_data(r, full=False) for r in rels]},
+          lambda: relationships_text(rels))
     return 0
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
     from symconv.guide.catalogue import relationship
-    from symconv.core.printing import text
+    from symconv.present.serialise import relationship_data
+    from symconv.present.text import relationship_text
 
     r = relationship(_int("number", args.number))
-    data: dict[str, Any] = {
-        "number": r.number, "title": r.title, "section": r.section, "kind": r.kind,
-        "equation": text(r.equation), "conditions": [text(c) for c in r.conditions],
-        "domain": text(r.domain), "example": dict(r.example), "figure": r.figure,
-    }
-    lines = [f"Relationship {r.number}: {r.title} (guide §{r.section}, Figure {r.figure})",
-             f"  {text(r.equation)}",
-             f"  when: {', '.join(text(c) for c in r.conditions) or 'always'}",
-             f"  valid where a kernel position fits: {text(r.domain)}"]
-    if r.equivalent is not None:
-        eq = r.equivalent
-        data["equivalent"] = {"k'": text(eq.kernel_size), "s'": text(eq.stride), "p'": text(eq.p_prime),
-                              "ĩ'": text(eq.stretched_input), "a": text(eq.a)}
-        lines += ["  equivalent direct convolution (kernel flipped):",
-                  f"    k' = {text(eq.kernel_size)}, s' = {text(eq.stride)}, p' = {text(eq.p_prime)}"
-                  f" before and p' + a after, a = {text(eq.a)}",
-                  f"    on the stretched input ĩ' = {text(eq.stretched_input)}"
-                  " (s - 1 zeros between the units of i')"]
-    lines.append("  example: " + ", ".join(f"{key}={value}" for key, value in r.example.items()))
-    _emit(args, data, "\n".join(lines))
+    _emit(args, relationship_data(r), lambda: relationship_text(r))
     return 0
 
 
 def _cmd_shape(args: argparse.Namespace) -> int:
     from symconv.guide import shapes
+    from symconv.present.text import shape_text
 
-    params: dict[str, Any] = dict(
-        input_size=_int("input_size", args.input_size),
-        kernel_size=_int("kernel_size", args.kernel_size),
-        padding=_padding(args.padding),
-        dilation=_int("dilation", args.dilation),
-    )
-    stride = None if args.stride is None else _int("stride", args.stride)
+    size, kernel, dilation = (_ints(name, getattr(args, name)) for name in ("input_size", "kernel_size", "dilation"))
+    stride = None if args.stride is None else _ints("stride", args.stride)
+    extra = None if args.output_padding is None else _ints("output_padding", args.output_padding)
+    params: dict[str, Any] = dict(input_size=size, kernel_size=kernel,
+                                  padding=_padding(args.padding, _axes(size, kernel, stride, dilation, extra)),
+                                  dilation=dilation)
+    if args.operation != "transposed" and extra is not None:
+        raise ParameterError("output_padding", extra, "output_padding applies to transposed only")
     if args.operation == "pool":
-        size = shapes.pool_output_size(stride=stride, ceil_mode=args.ceil_mode, **params)
+        output = shapes.pool_output_size(stride=stride, ceil_mode=args.ceil_mode, **params)
     elif args.ceil_mode:
         raise ParameterError("ceil_mode", True, "ceil_mode applies to pool only")
     elif args.operation == "conv":
-        size = shapes.conv_output_size(stride=1 if stride is None else stride, **params)
+        output = shapes.conv_output_size(stride=1 if stride is None else stride, **params)
     else:
-        params["output_padding"] = _int("output_padding", args.output_padding)
-        size = shapes.transposed_output_size(stride=1 if stride is None else stride, **params)
-    shown = ", ".join(f"{key}={value}" for key, value in {**params, "stride": stride}.items()
-                      if value is not None)
-    _emit(args, {"output_size": size}, f"{args.operation}({shown}) -> output_size = {size}")
+        params["output_padding"] = 0 if extra is None else extra
+        output = shapes.transposed_output_size(stride=1 if stride is None else stride, **params)
+    _emit(args, {"output_size": output}, shape_text(args.operation, {**params, "stride": stride}, output))
     return 0
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from symconv.guide.verification import Box, verify
-
     from symconv.core.validation import positive
+    from symconv.guide.verification import Box, verify
+    from symconv.present.serialise import verification_data
+    from symconv.present.text import verification_text
 
     box = Box(input_size=positive("bound", _int("bound", args.bound)),
               kernel_size=positive("max_kernel_size", _int("max_kernel_size", args.max_kernel_size)),
               stride=positive("max_stride", _int("max_stride", args.max_stride)),
               dilation=positive("max_dilation", _int("max_dilation", args.max_dilation)))
     report = verify(box)
-    data = {
-        "box": {"input_size": box.input_size, "kernel_size": box.kernel_size,
-                "stride": box.stride, "dilation": box.dilation},
-        "relationships": [
-            {"number": c.number, "name": c.name, "cases": c.cases, "failures": c.failures,
-             "counterexample": None if c.counterexample is None else {
-                 "values": dict(c.counterexample.values), "quantity": c.counterexample.quantity,
-                 "oracle": c.counterexample.expected, "formula": c.counterexample.got}}
-            for c in report.checks if c.number is not None],
-        "kronecker": next(({"cases": c.cases, "failures": c.failures}
-                           for c in report.checks if c.number is None), None),
-        "cases": report.cases,
-        "failures": report.failures,
-    }
-    lines = [f"Checked against the brute-force oracle on i <= {box.input_size}, k <= {box.kernel_size}, "
-             f"s <= {box.stride}, 0 <= p <= k, d <= {box.dilation}:"]
-    for c in report.checks:
-        label = f"Relationship {c.number:>2}" if c.number is not None else "2-D sample     "
-        status = "ok" if not c.failures else f"{c.failures} FAILED, smallest: {c.counterexample}"
-        lines.append(f"  {label}  {c.cases:>6} cases  {status}   {c.name}")
-    lines.append(f"{report.cases} cases, {report.failures} failures")
-    _emit(args, data, "\n".join(lines))
+    _emit(args, verification_data(box, report), lambda: verification_text(box, report))
     return 1 if report.failures else 0
-
-
-def _value(value: Any) -> Any:
-    """An int stays an int; an expression becomes guide-style text."""
-    from symconv.core.printing import text
-
-    return value if isinstance(value, int) else text(value)
 
 
 def _conv_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -168,38 +163,25 @@ def _conv_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def _cmd_transpose(args: argparse.Namespace) -> int:
     from symconv.guide.queries import transpose
+    from symconv.present.text import transpose_text
 
     size = None if args.input_size is None else _int("input_size", args.input_size)
     eq = transpose(input_size=size, **_conv_args(args))
-    data = {"kernel_size": eq.kernel_size, "stride": eq.stride, "dilation": eq.dilation,
-            "zeros_between": eq.zeros_between, "padding": [_value(v) for v in eq.padding],
-            "a": _value(eq.a), "input_size": _value(eq.input_size), "output_size": _value(eq.output_size)}
-    before, after = (_value(v) for v in eq.padding)
-    crop = [f"crops {-v} {side}" for v, side in ((eq.padding[0], "before"), (eq.padding[1] + eq.a, "after"))
-            if isinstance(v, int) and v < 0]  # the end pads padding[1] + a in all
-    lines = [
-        "The transposed convolution equals this direct convolution (kernel flipped):",
-        f"  kernel_size k' = {eq.kernel_size}, stride s' = {eq.stride}, dilation d' = {eq.dilation}",
-        f"  {_value(eq.zeros_between)} zeros between the input units (the stretched input ĩ' = {_value(eq.stretched_input)})",
-        f"  padding {before} before, {after} + a after" + (f" ({', '.join(crop)}: negative padding crops)" if crop else ""),
-        f"  a = {_value(eq.a)}   (the output_padding that recovers the input size)",
-        f"  input i' = {_value(eq.input_size)}, output o' = {_value(eq.output_size)}",
-    ]
-    _emit(args, data, "\n".join(lines))
+    _emit(args, eq, lambda: transpose_text(eq), input_size=size)
     return 0
 
 
-def _export(args: argparse.Namespace, proofs: list) -> tuple[dict, list[str], dict[str, str]]:
+def _export(args: argparse.Namespace, proofs: list) -> dict[str, Any]:
     """``--export coq DIR``: write the proved theorems' Coq files, and compile them when ``coqc`` is installed.
 
-    Returns the JSON part, the text lines, and a label per theorem Coq checked ("checked by Coq 8.16.1").
+    Returns what was written and what Coq said ({} without ``--export``).
     """
     if args.export is None:
-        return {}, [], {}
+        return {}
     from pathlib import Path
 
-    from symconv.proof.coq import coqc, export_proofs, project_file
     from symconv.present.render import prepare_output, write_files
+    from symconv.proof.coq import coqc, export_proofs, project_file
 
     kind, directory = args.export
     if kind != "coq":
@@ -212,109 +194,106 @@ def _export(args: argparse.Namespace, proofs: list) -> tuple[dict, list[str], di
     write_files(files, Path(directory))
     version = coqc.version()
     verdicts = coqc.check({f.stem: f.text for f in exported}) if version is not None and exported else {}
-    entries, lines, labels = [], [], {}
+    entries = []
     for f in exported:
-        path = str(Path(directory) / f"{f.stem}.v")
         verdict = verdicts.get(f.stem)
-        entries.append({"name": f.theorem, "file": path, "checked": None if verdict is None else verdict.accepted,
+        entries.append({"name": f.theorem, "file": str(Path(directory) / f"{f.stem}.v"),
+                        "checked": None if verdict is None else verdict.accepted,
                         "error": verdict.error if verdict is not None and not verdict.accepted else None,
                         "follows_certificate": f.follows_certificate})
-        if verdict is None:
-            lines.append(f"  {f.theorem}: exported to {path}")
-        elif verdict.accepted:
-            labels[f.theorem] = f"checked by Coq {version}"
-            lines.append(f"  {f.theorem}: {labels[f.theorem]} ({path})")
-        else:
-            lines.append(f"  {f.theorem}: REJECTED by Coq {version} ({path}): {verdict.error}"
-                         " - a bug in symconv's exporter, please report it")
     done = {f.theorem for f in exported}
     skipped = [{"name": p.name, "status": p.status,
                 "reason": refused.get(p.name, f"it is {p.status}, not proved")} for p in proofs if p.name not in done]
-    lines += [f"  {entry['name']}: not exported to Coq: {entry['reason']}" for entry in skipped]
-    head = f"Coq: {len(exported)} file{'s' * (len(exported) != 1)} in {directory}/"
-    head += (f", compiled with coqc {version}" if version is not None else
-             " (coqc is not installed, so Coq has not checked them; install Coq and run coqc on each file)")
-    data = {"directory": directory, "coq_version": version, "files": entries, "not_exported": skipped}
-    return data, [head] + lines, labels
+    return {"directory": directory, "coq_version": version, "files": entries, "not_exported": skipped}
 
 
-def _rejected(data: dict) -> bool:
-    return any(entry["checked"] is False for entry in data.get("files", []))
+def _rejected(export: dict) -> bool:
+    return any(entry["checked"] is False for entry in export.get("files", []))
 
 
 def _cmd_prove(args: argparse.Namespace) -> int:
-    from symconv.core.printing import text
     from symconv.guide.theorems import prove_all
+    from symconv.present.serialise import proof_data
+    from symconv.present.text import coq_labels, proofs_text
 
     proofs = prove_all(args.names or None)
-    exported, export_lines, coq = _export(args, proofs)
-    counts = {status: sum(p.status == status for p in proofs) for status in ("proved", "unproved", "disproved", "conflict")}
-    data = {"proofs": [{"name": p.name, "title": p.theorem.title, "status": p.status, "checked": p.checked,
-                        "smt": None if p.smt is None else {"backend": p.smt.backend, "verdict": p.smt.verdict,
-                                                           "seconds": round(p.smt.seconds, 3)},
-                        "vacuous": p.vacuous, "reason": p.reason, "steps": len(p.steps),
-                        "cases": p.cases, "counterexample": p.counterexample,
-                        **({"coq": coq.get(p.name)} if exported else {})} for p in proofs],
-            **{status: count for status, count in counts.items() if status != "proved"},
-            **({"coq": exported} if exported else {})}
-
-    def shown() -> str:
-        lines = []
-        for proof in proofs:
-            evidence = ["certificate re-checked" if proof.checked else "no checked certificate"]
-            if proof.smt is not None:
-                evidence.append(f"{proof.smt.backend}: {proof.smt.verdict}")
-            evidence.append(f"{proof.cases} cases against the oracle")
-            evidence += [coq[proof.name]] if proof.name in coq else []
-            lines.append(f"{proof.name}: {proof.status} ({', '.join(evidence)}) - {proof.theorem.title}")
-            lines.extend(f"    {text(step.statement)}    [{step.justification}]" for step in proof.steps)
-            if proof.reason and proof.status != "proved":
-                lines.append(f"    {proof.reason}")
-            if proof.counterexample:
-                lines.append(f"    {proof.counterexample_text}")
-        lines.append(f"{len(proofs)} theorem{'s' * (len(proofs) != 1)}: " + ", ".join(
-            f"{count} {status}" for status, count in counts.items() if count or status != "conflict"))
-        return "\n".join(lines + export_lines)
-
-    _emit(args, data, shown)
-    if counts["conflict"] or _rejected(exported):
+    export = _export(args, proofs)
+    labels = coq_labels(export) if export else {}
+    counts = {status: sum(p.status == status for p in proofs)
+              for status in ("proved", "unproved", "disproved", "conflict")}
+    data = {"proofs": [{**proof_data(p), **({"coq": labels.get(p.name)} if export else {})} for p in proofs],
+            **counts, **({"coq": export} if export else {})}
+    _emit(args, data, lambda: proofs_text(proofs, counts, export))
+    if counts["conflict"] or _rejected(export):
         return 3  # a checked proof with a counterexample, or one Coq rejects, is a bug in symconv
     return 1 if counts["disproved"] or counts["unproved"] else 0
 
 
+def _refuse(args: argparse.Namespace, question: str, *options: str) -> None:
+    """Options that the question does not use are refused, not ignored."""
+    for option in options:
+        value = getattr(args, option)
+        if value not in (None, False):
+            raise ParameterError(option, value, f"solve {question} does not take --{option.replace('_', '-')}")
+
+
 def _cmd_solve(args: argparse.Namespace) -> int:
     from symconv.guide import queries
+    from symconv.present import serialise
+    from symconv.present import text as show
 
+    kernel, stride, dilation = (_ints(name, getattr(args, name)) for name in ("kernel_size", "stride", "dilation"))
+    conv: dict[str, Any] = dict(kernel_size=kernel, stride=stride, dilation=dilation)
+    found: Any
     if args.question == "inputs":
+        _refuse(args, "inputs", "input_size", "same", "ceil")
         if args.output_size is None:
             raise ParameterError("output_size", None, "solve inputs needs -o/--output-size")
-        sizes = queries.input_sizes(_int("output_size", args.output_size), **_conv_args(args))
-        data = {"input_sizes": list(sizes)}
-        text = (f"input sizes giving output_size {args.output_size}: {', '.join(map(str, sizes))}"
-                if sizes else f"no input size gives output_size {args.output_size}")
-    elif args.question == "padding":
-        target: Any = "same" if args.same else "ceil" if args.ceil else (
-            None if args.output_size is None else _int("output_size", args.output_size))
-        if target is None:
+        target = _ints("output_size", args.output_size)
+        axes = _axes(target, kernel, stride, dilation)
+        found = queries.input_sizes(target, padding=_padding(args.padding, axes), **conv)
+        pairs = list(zip(_each(target, axes or 1), found if axes else [found]))
+        _answer(args, axes, [{"output_size": o, "input_sizes": list(sizes)} for o, sizes in pairs],
+                [show.inputs_text(o, sizes) for o, sizes in pairs])
+        return 0
+    if args.question == "padding":
+        _refuse(args, "padding", "padding")
+        given = [option for option in ("output_size", "same", "ceil") if getattr(args, option) not in (None, False)]
+        if not given:
             raise ParameterError("output_size", None, "solve padding needs -o/--output-size, --same or --ceil")
-        conv = _conv_args(args)
-        found = queries.paddings(_int("input_size", args.input_size), conv["kernel_size"], conv["stride"],
-                                 conv["dilation"], output_size=target)
-        data = {"output_size": found.output_size, "total_min": found.total_min, "total_max": found.total_max,
-                "symmetric": list(found.symmetric), "smallest": None if found.smallest is None else list(found.smallest),
-                "exists": found.exists, "reason": found.reason}
-        text = (f"output_size {found.output_size}: {found.reason}" + (
-            f"; symmetric p in {list(found.symmetric)}" if found.symmetric else "") + (
-            f"; smallest (before, after) = {found.smallest}" if found.smallest else ""))
+        if len(given) > 1:
+            first = given[0].replace("_", "-")
+            raise ParameterError(given[1], getattr(args, given[1]),
+                                 f"give one of -o/--output-size, --same and --ceil, not --{first} as well")
+        if args.same and any(s > 1 for s in _each(stride, 1)):
+            raise ParameterError("stride", stride, "--same (o = i) is only possible at stride 1, as in PyTorch's "
+                                 "padding='same'; TensorFlow's 'SAME' means o = ⌈i/s⌉: use --ceil (the tf-same scheme)")
+        goal: Any = "same" if args.same else "ceil" if args.ceil else _ints("output_size", args.output_size)
+        size = _ints("input_size", args.input_size)
+        found = queries.paddings(size, output_size=goal, **conv)
+        axes = _axes(size, goal, kernel, stride, dilation)
+        answers = list(zip(found if axes else [found], _each(size, axes or 1)))
+        _answer(args, axes, [serialise.paddings_data(one, i) for one, i in answers],
+                [show.paddings_text(one) for one, _ in answers])
+        return 0 if all(one.exists is not False for one, _ in answers) else 1
+    _refuse(args, "output-padding", "output_size", "same", "ceil")
+    size = _ints("input_size", args.input_size)
+    axes = _axes(size, kernel, stride, dilation)
+    found = queries.output_padding(size, padding=_padding(args.padding, axes), **conv)
+    answers = list(found) if axes else [found]
+    _answer(args, axes, [serialise.output_padding_data(one) for one in answers],
+            [show.output_padding_text(one) for one in answers])
+    return 0
+
+
+def _answer(args: argparse.Namespace, axes: Optional[int], data: list, lines: list[str]) -> None:
+    """One answer, or with several axes ``{"axes": [...]}`` and one line per axis."""
+    from symconv.present.text import per_axis
+
+    if axes is None:
+        _emit(args, data[0], lines[0])
     else:
-        conv = _conv_args(args)
-        answer = queries.output_padding(_int("input_size", args.input_size), **conv)
-        data = {"output_padding": answer.output_padding, "transposed_input_size": answer.transposed_input_size,
-                "input_size": answer.input_size, "allowed": answer.allowed}
-        text = (f"i = {answer.input_size} -> i' = {answer.transposed_input_size}; "
-                f"output_padding = {answer.output_padding} gives back {answer.input_size} ({answer.allowed})")
-    _emit(args, data, text)
-    return 0 if data.get("exists", True) is not False else 1
+        _emit(args, {"axes": data}, per_axis(lines))
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -322,6 +301,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     from symconv.present.document import build_document
     from symconv.present.render import planned_files, prepare_output, write_files
+    from symconv.present.text import render_text
 
     formats = ["latex", "markdown", "coq"] if args.format == "all" else [args.format]
     template_dir = None if args.template_dir is None else Path(args.template_dir)
@@ -330,35 +310,36 @@ def _cmd_render(args: argparse.Namespace) -> int:
     written = write_files(planned_files(document, formats, template_dir), Path(args.output))
     data = {"output": args.output, "written": [str(path) for path in written],
             "cases": document.cases, "failures": document.failures}
-    _emit(args, data, f"wrote {len(written)} files to {args.output}/ "
-                      f"({document.cases} cases verified, {document.failures} failures)")
+    _emit(args, data, render_text(args.output, written, document.cases, document.failures))
     return 1 if document.failures else 0
 
 
 def _cmd_scheme_list(args: argparse.Namespace) -> int:
+    from symconv.present.text import schemes_text
     from symconv.schemes import builtin_schemes
 
-    known = builtin_schemes().values()
+    known = list(builtin_schemes().values())
     data = {"schemes": [{"name": s.name, "description": s.description, "framework": s.framework} for s in known]}
-    width = max(len(s.name) for s in known)
-    _emit(args, data, "\n".join(f"{s.name:<{width}}  {s.description}" for s in known))
+    _emit(args, data, schemes_text(known))
     return 0
 
 
 def _cmd_scheme_check(args: argparse.Namespace) -> int:
+    from symconv.present.text import coq_labels, export_text
     from symconv.schemes import check_scheme, report_data, report_text, resolve
 
     report = check_scheme(resolve(args.scheme), bound=_int("bound", args.bound))
     results = [result for _, result in report.padding] + list(report.claims)
     results += [report.transposed.recovers] if report.transposed is not None else []
-    exported, export_lines, coq = _export(args, list({r.proof.name: r.proof for r in results}.values()))
+    export = _export(args, list({r.proof.name: r.proof for r in results}.values()))
     data = report_data(report)
-    if exported:
-        data["coq"] = exported
+    if export:
+        labels = coq_labels(export)
+        data["coq"] = export
         for result, entry in zip(report.claims, data["claims"]):
-            entry["coq"] = coq.get(result.proof.name) if result.status == "proved" else None
-    _emit(args, data, "\n".join([report_text(report)] + export_lines))
-    if any(claim.status == "conflict" for claim in report.claims) or _rejected(exported):
+            entry["coq"] = labels.get(result.proof.name) if result.status == "proved" else None
+    _emit(args, data, lambda: "\n".join([report_text(report)] + (export_text(export) if export else [])))
+    if any(claim.status == "conflict" for claim in report.claims) or _rejected(export):
         return 3  # a checked proof with a counterexample, or one Coq rejects, is a bug in symconv
     return 0 if report.holds else 1
 
@@ -371,6 +352,8 @@ def _sizes(text: str) -> list[int]:
     if ".." in text:
         low, _, high = text.partition("..")
         low_, high_ = _int("input_sizes", low), _int("input_sizes", high)
+        if low_ > high_:
+            raise ParameterError("input_sizes", text, "a range A..B needs A <= B")
         if high_ - low_ + 1 > MAX_SIZES:
             raise ParameterError("input_sizes", text, f"compare at most {MAX_SIZES} input sizes")
         return list(range(low_, high_ + 1))
@@ -392,14 +375,16 @@ def _cmd_scheme_compare(args: argparse.Namespace) -> int:
     table = compare([resolve(name) for name in args.names or builtin_schemes()],
                     _int("kernel_size", args.kernel_size), _int("stride", args.stride),
                     _int("dilation", args.dilation), _sizes(args.input_sizes), parameters)
-    _emit(args, comparison_data(table), comparison_text(table))
+    _emit(args, comparison_data(table), lambda: comparison_text(table))
     return 0
 
 
 def _cmd_scheme_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from symconv.present.render import file_stem, prepare_output, render_scheme_latex, render_scheme_markdown, write_files
+    from symconv.present.render import (file_stem, prepare_output, render_scheme_latex, render_scheme_markdown,
+                                        write_files)
+    from symconv.present.text import written_text
     from symconv.schemes import check_scheme, resolve
 
     prepare_output(Path(args.output))
@@ -411,7 +396,7 @@ def _cmd_scheme_render(args: argparse.Namespace) -> int:
     if args.format in ("latex", "all"):
         files[f"{stem}.tex"] = render_scheme_latex(report)
     written = [str(path) for path in write_files(files, Path(args.output))]
-    _emit(args, {"scheme": report.scheme.name, "written": written}, f"wrote {', '.join(written)}")
+    _emit(args, {"name": report.scheme.name, "written": written}, written_text(written))
     return 0 if report.holds else 1
 
 
@@ -419,24 +404,41 @@ def _cmd_net(args: argparse.Namespace) -> int:
     from symconv import layers as stack
 
     net = stack.parse_stack(args.spec)
-    size: Any = None
-    if args.input_size is not None:
-        parts = args.input_size.split(",")
-        size = _int("input_size", parts[0]) if len(parts) == 1 else tuple(_int("input_size", v) for v in parts)
+    size = None if args.input_size is None else _ints("input_size", args.input_size)
     data = stack.summary(net, size)
-    lines = [f"output size: o = {data['output_size']}",
-             f"receptive field: {data['receptive_field']}, effective stride {data['effective_stride']}, "
-             f"effective padding {data['effective_padding']}",
-             f"runs for: {data['valid_input_sizes']}"]
-    if "aligned_input_sizes" in data:
-        lines.append(f"skip connections align for: {data['aligned_input_sizes']}")
+
+    def facts(entry: dict) -> list[str]:
+        lines = [f"output size: o = {entry['output_size']}",
+                 f"receptive field: {entry['receptive_field']}, effective stride {entry['effective_stride']}, "
+                 f"effective padding {entry['effective_padding']}",
+                 f"runs for: {entry['valid_input_sizes']}"]
+        if "aligned_input_sizes" in entry:
+            lines.append(f"skip connections align for: {entry['aligned_input_sizes']}")
+        return lines
+
+    if net.axes is None:
+        lines = facts(data)
+    else:  # a stack with per-axis layers: every symbolic entry is a list, one per axis
+        lines = []
+        for n in range(net.axes):
+            lines.append(f"axis {n}: {net.along(n)}")
+            lines += ["  " + line for line in facts({key: value[n] for key, value in data.items()
+                                                     if key not in ("sizes", "alignment", "next_aligned_input_size")
+                                                     and isinstance(value, list)})]
+    def shown(size: Any) -> str:  # one size per axis is written as -i takes it: 224,160
+        return ",".join(map(str, size)) if isinstance(size, (list, tuple)) else str(size)
+
     if "sizes" in data:
-        lines.append(f"sizes for i = {args.input_size}: {' -> '.join(map(str, data['sizes']))}")
+        lines.append(f"sizes for i = {args.input_size}: {' -> '.join(map(shown, data['sizes']))}")
     for entry in data.get("alignment", []):
-        lines.append(f"  {entry['pair']}: {entry['sizes'][0]} vs {entry['sizes'][1]}"
+        lines.append(f"  {entry['pair']}: {shown(entry['sizes'][0])} vs {shown(entry['sizes'][1])}"
                      f" {'(aligned)' if entry['aligned'] else '(MISALIGNED)'}")
     if "next_aligned_input_size" in data:
-        lines.append(f"  the smallest aligned input size from {args.input_size} up is {data['next_aligned_input_size']}")
+        found = data["next_aligned_input_size"]
+        if isinstance(found, list):
+            found = None if None in found else shown(found)
+        lines.append(f"  the smallest aligned input size from {args.input_size} up is {found}" if found is not None
+                     else f"  no input size from {args.input_size} up aligns")
     if "error" in data:
         lines.append(f"fails: {data['error']}")
     if args.render is not None:
@@ -445,12 +447,16 @@ def _cmd_net(args: argparse.Namespace) -> int:
         from symconv.present.document import build_stack_document
         from symconv.present.render import render_stack_latex, render_stack_markdown, write_files
 
-        document = build_stack_document(net)
         files = {}
-        if args.format in ("markdown", "all"):
-            files["stack.md"] = render_stack_markdown(document)
-        if args.format in ("latex", "all"):
-            files["stack.tex"] = render_stack_latex(document)
+        # One document per axis of a stack with per-axis layers: stack-axis0.md, stack-axis1.md, ...
+        axes: list[Optional[int]] = [None] if net.axes is None else list(range(net.axes))
+        for axis in axes:
+            document = build_stack_document(net if axis is None else net.along(axis))
+            stem = "stack" if axis is None else f"stack-axis{axis}"
+            if args.format in ("markdown", "all"):
+                files[f"{stem}.md"] = render_stack_markdown(document)
+            if args.format in ("latex", "all"):
+                files[f"{stem}.tex"] = render_stack_latex(document)
         data["written"] = [str(path) for path in write_files(files, Path(args.render))]
         lines.append(f"wrote {', '.join(data['written'])}")
     _emit(args, data, "\n".join(lines))
@@ -461,13 +467,16 @@ def _cmd_net(args: argparse.Namespace) -> int:
 # --- the parser -----------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
+    from symconv import __version__
+
     parser = _Parser(prog="symconv", description="Convolution arithmetic, derived, proved and verified.")
+    parser.add_argument("--version", action="version", version=f"symconv {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def command(name: str, run: Callable[[argparse.Namespace], int], help: str,
                 within: Optional[Any] = None) -> argparse.ArgumentParser:
         p = (within or sub).add_parser(name, help=help, description=help)
-        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--json", action="store_true", help="print JSON (docs/json.md)")
         p.set_defaults(run=run)
         return p
 
@@ -476,21 +485,24 @@ def _parser() -> argparse.ArgumentParser:
     show = command("show", _cmd_show, "show one relationship, its conditions and equivalent convolution")
     show.add_argument("number", help="relationship number, 1 to 15")
 
+    per_axis = "N, or one per axis: N,M"
     shape = command("shape", _cmd_shape, "output size of one layer")
     shape.add_argument("operation", choices=["conv", "pool", "transposed"])
-    shape.add_argument("-i", "--input-size", required=True)
-    shape.add_argument("-k", "--kernel-size", required=True)
-    shape.add_argument("-s", "--stride", default=None, help="default 1 (pool: kernel size)")
-    shape.add_argument("-p", "--padding", default="0", help="P or BEFORE,AFTER")
-    shape.add_argument("-d", "--dilation", default="1")
-    shape.add_argument("--output-padding", default="0")
-    shape.add_argument("--ceil-mode", action="store_true")
+    shape.add_argument("-i", "--input-size", required=True, help=per_axis)
+    shape.add_argument("-k", "--kernel-size", required=True, help=per_axis)
+    shape.add_argument("-s", "--stride", default=None, help="default 1 (pool: kernel size); " + per_axis)
+    shape.add_argument("-p", "--padding", default="0",
+                       help="P or BEFORE,AFTER; with several axes P, or one P or BEFORE:AFTER per axis")
+    shape.add_argument("-d", "--dilation", default="1", help=per_axis)
+    shape.add_argument("--output-padding", default=None, help="transposed only; " + per_axis)
+    shape.add_argument("--ceil-mode", action="store_true", help="pool only")
 
-    def conv_options(p: argparse.ArgumentParser, kernel_required: bool = True) -> None:
-        p.add_argument("-k", "--kernel-size", required=kernel_required)
-        p.add_argument("-s", "--stride", default="1")
-        p.add_argument("-p", "--padding", default="0", help="P or BEFORE,AFTER")
-        p.add_argument("-d", "--dilation", default="1")
+    def conv_options(p: argparse.ArgumentParser, per_axis_help: str = "", padding: Optional[str] = "0") -> None:
+        p.add_argument("-k", "--kernel-size", required=True, help=per_axis_help or None)
+        p.add_argument("-s", "--stride", default="1", help=per_axis_help or None)
+        p.add_argument("-p", "--padding", default=padding, help="P or BEFORE,AFTER" + (
+            "; with several axes P, or one P or BEFORE:AFTER per axis" if per_axis_help else ""))
+        p.add_argument("-d", "--dilation", default="1", help=per_axis_help or None)
 
     transpose = command("transpose", _cmd_transpose,
                         "the direct convolution equivalent to a convolution's transpose")
@@ -507,15 +519,16 @@ def _parser() -> argparse.ArgumentParser:
 
     solve = command("solve", _cmd_solve, "inverse queries: input sizes, paddings, output_padding")
     solve.add_argument("question", choices=["inputs", "padding", "output-padding"])
-    conv_options(solve)
-    solve.add_argument("-i", "--input-size", default=None)
-    solve.add_argument("-o", "--output-size", default=None)
-    solve.add_argument("--same", action="store_true", help="padding: o = i")
-    solve.add_argument("--ceil", action="store_true", help="padding: o = ceil(i / s), like SAME")
+    conv_options(solve, per_axis, padding=None)
+    solve.add_argument("-i", "--input-size", default=None, help=per_axis)
+    solve.add_argument("-o", "--output-size", default=None, help=per_axis)
+    solve.add_argument("--same", action="store_true", help="padding: o = i (stride 1 only)")
+    solve.add_argument("--ceil", action="store_true", help="padding: o = ceil(i / s), like TensorFlow's SAME")
 
     net = command("net", _cmd_net, "a stack of layers: symbolic size, receptive field, input sizes that align")
     net.add_argument("spec", help='e.g. "conv k=3 p=1 @e1; pool k=2; tconv k=2 s=2 @d1 | e1=d1"')
-    net.add_argument("-i", "--input-size", default=None, help="I, or H,W: every layer's size")
+    net.add_argument("-i", "--input-size", default=None,
+                     help="I (every axis), or one size per axis like 224,160: every layer's size")
     net.add_argument("--render", metavar="DIR", default=None, help="write the stack's derivation document to DIR")
     net.add_argument("--format", choices=["latex", "markdown", "all"], default="markdown")
 
@@ -532,7 +545,8 @@ def _parser() -> argparse.ArgumentParser:
     check = command("check", _cmd_scheme_check, "derive a scheme's output size and prove or check its claims",
                     within=scheme_actions)
     check.add_argument("scheme", metavar="NAME|FILE", help="a built-in scheme or a TOML file")
-    check.add_argument("--bound", default="16", help="largest input size i enumerated where no proof closes (default 16)")
+    check.add_argument("--bound", default="16",
+                       help="largest input size i enumerated where no proof closes (default 16)")
     export_option(check)
     scheme_render = command("render", _cmd_scheme_render, "write one scheme's derivation and proofs (LaTeX, Markdown)",
                             within=scheme_actions)
@@ -557,17 +571,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(message: str, error: Optional[BaseException], as_json: bool) -> None:
+    """One line on stderr, or with ``--json`` one JSON object carrying the same line."""
+    if as_json:
+        from symconv.present.serialise import error as error_data
+
+        print(json.dumps(error_data(message, error), ensure_ascii=False), file=sys.stderr)
+    else:
+        print(" ".join(line.strip() for line in message.splitlines()), file=sys.stderr)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the CLI; returns the exit code."""
+    """Run the CLI; returns the exit code (0 ok, 1 a finding, 2 bad input, 3 a bug in symconv)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    as_json = "--json" in argv
     try:
         args = _parser().parse_args(argv)
         return args.run(args)
-    except _UsageError as error:
-        print(error, file=sys.stderr)
+    except UsageError as error:
+        _fail(str(error), error, as_json)
         return 2
     except SymconvError as error:
-        print(f"symconv: error: {error}", file=sys.stderr)
+        _fail(f"symconv: error: {error}", error, as_json)
         return 2
+    except SystemExit as error:  # --help and --version: argparse has printed them
+        return error.code if isinstance(error.code, int) else 0
     except KeyboardInterrupt:
         print("symconv: interrupted", file=sys.stderr)
         return 130
@@ -577,6 +605,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as error:  # a bug: still one line, unless asked for the traceback
         if os.environ.get("SYMCONV_DEBUG"):
             raise
-        print(f"symconv: internal error ({type(error).__name__}: {error}); "
-              "set SYMCONV_DEBUG=1 for the traceback and please report it", file=sys.stderr)
+        _fail(f"symconv: internal error, a bug in symconv ({type(error).__name__}: {error}); "
+              "please report it (SYMCONV_DEBUG=1 shows the traceback)", error, as_json)
         return 3

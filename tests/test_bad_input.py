@@ -14,6 +14,7 @@ from symconv.cli import main
 from symconv.core.numeric import compile_expr
 from symconv.proof import enumerate_cases
 from symconv.guide.theorems import Theorem, prove
+from symconv.guide.queries import input_sizes, output_padding, paddings
 from symconv.guide.shapes import conv_output_size, pool_output_size, transposed_output_size
 from symconv.core.symbols import i, k, s
 
@@ -44,6 +45,15 @@ BAD = [
     (lambda: pool_output_size(5, 2, ceil_mode="False"), "ceil_mode must be True or False"),
     (lambda: conv_output_size((), 3), "input_size must have at least one axis"),
     (lambda: transposed_output_size(5, 3, output_padding=()), "output_padding must have at least one axis"),
+    # the inverse queries per axis
+    (lambda: input_sizes((), 3), "output_size must have at least one axis"),
+    (lambda: input_sizes((112, 80), (7, 5, 3)),
+     "kernel_size=(7, 5, 3) is invalid: kernel_size must have one entry per axis (2)"),
+    (lambda: input_sizes((112, 80), 7, padding=(3, 2, 1)),
+     "padding=(3, 2, 1) is invalid: padding must have one entry per axis (2)"),
+    (lambda: paddings((224, 0), 3), "input_size=0 is invalid"),
+    (lambda: paddings((224, 160), 3, output_size=(112, "x")), "output_size='x' is invalid"),
+    (lambda: output_padding((89, 64), 2, stride=(2, 2, 2)), "stride=(2, 2, 2) is invalid"),
     (lambda: prove(Theorem("real", "x", Le(Symbol("x", positive=True), 1), variables=(Symbol("x", positive=True),))),
      "every variable of a theorem must be an integer symbol"),
     (lambda: prove(Theorem("zero", "z", Eq(i // (s - 1), i), variables=(i, s))), "division by zero at i=1, s=1"),

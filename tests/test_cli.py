@@ -60,7 +60,8 @@ def test_list_and_show(capsys):
     assert code == 0 and "Relationship 14" in out and "mod s" in out
     code, out, _ = run(capsys, "show", "13", "--json")
     data = json.loads(out)
-    assert data["number"] == 13 and "p'" in data["equivalent"]
+    assert data["number"] == 13 and data["equivalent"]["padding"][0]["text"] == "k - p - 1"
+    assert data["equation"]["text"] == "o' = s(i' - 1) + k - 2p"
 
 
 BAD = [
@@ -79,6 +80,32 @@ BAD = [
     (["verify", "--bound", "0"], "bound=0 is invalid: bound must be a positive integer"),
     (["frobnicate"], "invalid choice"),
     ([], "required: command"),
+    # options that do not apply are refused, not ignored
+    (["shape", "conv", "-i", "5", "-k", "3", "--output-padding", "1"],
+     "output_padding=1 is invalid: output_padding applies to transposed only"),
+    (["shape", "pool", "-i", "5", "-k", "2", "--output-padding", "0"], "output_padding applies to transposed only"),
+    (["scheme", "compare", "-i", "10..5"], "input_sizes='10..5' is invalid: a range A..B needs A <= B"),
+    (["solve", "padding", "-i", "10", "-k", "3", "-s", "2", "--same"],
+     "stride=2 is invalid: --same (o = i) is only possible at stride 1"),
+    (["solve", "padding", "-i", "10", "-k", "3", "-s", "1,2", "--same"], "use --ceil (the tf-same scheme)"),
+    (["solve", "padding", "-i", "10", "-k", "3", "-p", "1", "--ceil"], "solve padding does not take --padding"),
+    (["solve", "padding", "-i", "10", "-k", "3", "-o", "4", "--ceil"],
+     "give one of -o/--output-size, --same and --ceil"),
+    (["solve", "inputs", "-o", "3", "-k", "3", "-i", "4"], "solve inputs does not take --input-size"),
+    (["solve", "output-padding", "-i", "5", "-k", "3", "--same"], "solve output-padding does not take --same"),
+    # per-axis lists
+    (["shape", "conv", "-i", "224,", "-k", "3"], "input_size='224,' is invalid: input_size must be an integer, or one"),
+    (["shape", "conv", "-i", ",", "-k", "3"], "one integer per axis like 224,160"),
+    (["shape", "conv", "-i", "224,x", "-k", "3"], "input_size='224,x' is invalid"),
+    (["shape", "conv", "-i", "224,160", "-k", "3,3,3"],
+     "kernel_size=(3, 3, 3) is invalid: kernel_size must have one entry per axis (2)"),
+    (["shape", "conv", "-i", "224,160", "-k", "3", "-p", "1,2,3"],
+     "padding must be P, or one P or BEFORE:AFTER per axis (2)"),
+    (["shape", "conv", "-i", "224,160", "-k", "3", "-p", "1:x"], "padding='x' is invalid"),
+    (["shape", "conv", "-i", "224", "-k", "3", "-p", "1:2,3:4"],
+     "padding must be P, or one P or BEFORE:AFTER per axis (1)"),
+    (["solve", "inputs", "-o", "112,80", "-k", "7,5,3"], "kernel_size=(7, 5, 3) is invalid"),
+    (["solve", "output-padding", "-i", "89,0", "-k", "2"], "input_size=0 is invalid"),
 ]
 
 
@@ -98,8 +125,8 @@ def test_numeric_shape_does_no_symbolic_work():
              "main(['shape', 'pool', '-i', '112', '-k', '3', '-s', '2', '-p', '1', '--ceil-mode']); "
              "print('sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines() == ["pool(input_size=112, kernel_size=3, padding=1, dilation=1, stride=2) -> output_size = 57",
-                                        "False"]
+    assert out.strip().splitlines() == [
+        "pool(input_size=112, kernel_size=3, padding=1, dilation=1, stride=2) -> output_size = 57", "False"]
 
 
 def test_python_m_symconv_works():
@@ -112,3 +139,44 @@ def test_python_m_symconv_works():
     run = subprocess.run([sys.executable, "-m", "symconv", "shape", "conv", "-i", "5", "-k", "0"],
                          capture_output=True, text=True)
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+
+
+# --- per axis -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv, size", [
+    (["conv", "-i", "224,160", "-k", "7,5", "-s", "2", "-p", "3,2"], [112, 80]),
+    (["conv", "-i", "224,160", "-k", "3", "-p", "1"], [224, 160]),
+    (["conv", "-i", "10,10", "-k", "3", "-s", "3", "-p", "2:0,0"], [4, 3]),
+    (["conv", "-i", "10,10", "-k", "3", "-s", "3", "-p", "2:0"], [4, 4]),
+    (["conv", "-i", "10", "-k", "3", "-s", "3", "-p", "2:0"], 4),
+    (["pool", "-i", "5,6", "-k", "2", "--ceil-mode"], [3, 3]),
+    (["transposed", "-i", "44,3", "-k", "2,3", "-s", "2", "--output-padding", "1,1"], [89, 8]),
+])
+def test_shape_per_axis(capsys, argv, size):
+    code, out, _ = run(capsys, "shape", *argv, "--json")
+    assert code == 0 and json.loads(out) == {"output_size": size}
+
+
+def test_shape_per_axis_text(capsys):
+    code, out, _ = run(capsys, "shape", "conv", "-i", "224,160", "-k", "3,1", "-p", "1,0")
+    assert code == 0 and out == ("conv(input_size=(224, 160), kernel_size=(3, 1), padding=(1, 0), dilation=1)"
+                                 " -> output_size = (224, 160)\n")
+
+
+def test_solve_per_axis(capsys):
+    code, out, _ = run(capsys, "solve", "inputs", "-o", "112,80", "-k", "7,5", "-s", "2", "-p", "3,2", "--json")
+    assert code == 0 and json.loads(out) == {"axes": [{"output_size": 112, "input_sizes": [223, 224]},
+                                                      {"output_size": 80, "input_sizes": [159, 160]}]}
+    code, out, _ = run(capsys, "solve", "padding", "-i", "224,160", "-k", "7,3", "-s", "2", "--ceil")
+    assert code == 0 and out.splitlines() == [
+        "axis 0: output_size 112: totals 5..6; symmetric p in [3]; smallest (before, after) = (2, 3)",
+        "axis 1: output_size 80: totals 1..2; symmetric p in [1]; smallest (before, after) = (0, 1)"]
+    code, out, _ = run(capsys, "solve", "padding", "-i", "10,20", "-k", "3", "-o", "2,9")
+    assert code == 1 and out.startswith("axis 0: output_size 2: none")
+    code, out, _ = run(capsys, "solve", "output-padding", "-i", "89,64", "-k", "2", "-s", "2", "--json")
+    assert code == 0 and [axis["output_padding"] for axis in json.loads(out)["axes"]] == [1, 0]
+
+
+def test_solve_same_at_stride_1_still_works(capsys):
+    code, out, _ = run(capsys, "solve", "padding", "-i", "6", "-k", "4", "--same")
+    assert code == 0 and out.startswith("output_size 6: total 3")

@@ -53,6 +53,18 @@ EXPRESSIONS = [
     ("1000 * 1000 - i", 1000000 - i),
     ("-1000000 + 1", sympy.Integer(-999999)),
     ("(-p - 2) - (k + 1) * ((-p - 2) // (k + 1))", -p - 2 - (k + 1) * floor((-p - 2) / (k + 1))),
+    # what sympy's str() writes, which symconv's JSON uses
+    ("Mod(i + 1, 2)", Mod(i + 1, 2)),
+    ("Max(0, i - k)", Max(0, i - k)),
+    ("Min(i, k, s)", Min(i, k, s)),
+    ("Abs(x - 3)", sympy.Abs(x - 3)),
+    ("floor(i/2 - 1/2) + 1", floor((i - 1) / 2) + 1),
+    ("floor((i - k + 2*p)/s) + 1", floor((i + 2 * p - k) / s) + 1),
+    ("ceiling(i/32)", ceiling(i / 32)),
+    ("16*ceiling(i/16)", 16 * ceiling(i / 16)),
+    ("floor(i / s + 1)", floor(i / s) + 1),
+    ("floor(Max(i/2, k))", floor(Max(i / 2, k))),
+    ("floor((floor(i/2) + 1)/2)", floor((floor(i / 2) + 1) / 2)),
 ]
 
 # Relations keep the user's operand order: sympy's constructors, not Python's
@@ -69,6 +81,20 @@ CLAIMS = [
     ("floor(i / s) <= ceil(i / s)", Le(floor(i / s), ceiling(i / s))),
     ("0 <= p < s", Lt(p, s)),  # sympy already knows 0 <= p
     ("0 < 1", sympy.true),
+    # what symconv's JSON writes: relations as calls, joined by & | ~
+    ("Eq(Mod(i, 2), 0)", Eq(Mod(i, 2), 0)),
+    ("Ne(i, k)", Ne(i, k)),
+    ("Le(floor(i/2), 0)", Le(floor(i / 2), 0)),  # Python's <= would let sympy rewrite it as i/2 < 1
+    ("Ge(i, 2)", Ge(i, 2)),
+    ("Lt(0, x)", Lt(0, x)),
+    ("Gt(i, k)", Gt(i, k)),
+    ("Ge(i, 2) & Eq(Mod(i, 2), 0)", And(Ge(i, 2), Eq(Mod(i, 2), 0))),
+    ("(i >= 2) & Eq(Mod(i, 2), 0)", And(Ge(i, 2), Eq(Mod(i, 2), 0))),
+    ("Eq(i, 5) | Lt(i, 2)", sympy.Or(Eq(i, 5), Lt(i, 2))),
+    ("~Eq(i, k)", Ne(i, k)),
+    ("~(Eq(i, k) & Eq(s, 1))", sympy.Not(And(Eq(i, k), Eq(s, 1)))),
+    ("True", sympy.true),
+    ("False", sympy.false),
 ]
 
 IN_CLAIMS_ONLY = "comparisons are only allowed in claims"
@@ -116,8 +142,16 @@ BAD_EXPRESSIONS = [
     ("max(i)", "max takes at least 2 arguments, got 1"),
     ("min()", "min takes at least 2 arguments, got 0"),
     ("floor(x=i)", "keyword arguments are not allowed"),
-    ("i / s", "true division '/' is only allowed as the whole argument of floor"),
-    ("floor(i / s + 1)", "use '//'"),
+    ("i / s", "true division '/' is only allowed inside the argument of floor"),
+    ("max(i / s, 1)", "use '//'"),
+    ("floor(i) + i / 2", "use '//'"),
+    ("Mod(i)", "Mod takes exactly 2 arguments, got 1"),
+    ("Max(i)", "Max takes at least 2 arguments, got 1"),
+    ("Mod + 1", "Mod is a function: call it"),
+    ("Eq(i, k)", IN_CLAIMS_ONLY),
+    ("i + Ge(i, k)", IN_CLAIMS_ONLY),
+    ("Floor(i)", "unknown function; allowed functions are abs, ceil, ceiling, floor, max, min, mod "
+                 r"\(or sympy's Abs, Max, Min, Mod\)"),
     ("abs(i / s)", "use '//'"),
     ("i // 0", "division by zero"),
     ("i % 0", "division by zero"),
@@ -152,6 +186,17 @@ BAD_CLAIMS = [
     ("q < 1", "unknown name"),
     ("i <= 1000000 * 1000000", "folds to a constant of 1000000000000"),
     ("mod(-p - 2, k + 1) == 0", "sympy cannot simplify this remainder"),
+    ("Eq(i)", "Eq takes exactly 2 arguments, got 1"),
+    ("Eq(i, k, s)", "Eq takes exactly 2 arguments, got 3"),
+    ("Eq(i, k=1)", "keyword arguments are not allowed"),
+    ("Eq(Eq(i, k), s)", "a comparison cannot be an operand"),
+    ("Ge(i, k) < 2", "a comparison cannot be an operand"),
+    ("~i", "a claim must be a comparison"),
+    ("Eq(i, k) & 1", "a claim must be a comparison"),
+    ("Eq(i, k) ^ Eq(k, s)", "a claim must be a comparison"),
+    ("i & k", "a claim must be a comparison"),
+    ("Eq(i, s / 2)", "use '//'"),
+    ("Ge(i, Eq)", "Eq is a function: call it"),
 ]
 
 # (text, 0-based column, token): errors must point at the right place.

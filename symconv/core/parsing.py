@@ -8,7 +8,7 @@ names the offending token and its column.
 
 The grammar: integer literals, the names the caller allows, ``+ - * // %``,
 unary ``-`` and ``+``, and calls of floor, ceil (or ceiling), max, min, mod and
-abs. True division ``/`` is allowed only as the whole argument of floor, ceil or
+abs. True division ``/`` is allowed only inside the argument of floor, ceil or
 ceiling, where the result is an integer again. Claims add the comparisons
 ``== != < <= > >=``, chained as in Python. sympy evaluates what it can while
 building, so a claim the symbols' assumptions already settle collapses:
@@ -16,16 +16,26 @@ building, so a claim the symbols' assumptions already settle collapses:
 >>> parse_claim("0 <= p < s", DEFAULT_NAMES)  # p is nonnegative
 p < s
 
+The grammar also reads what sympy's ``str`` writes for these objects, so that
+symconv's JSON (:mod:`symconv.present.serialise`) reads back: the spellings
+``Abs``, ``Max``, ``Min`` and ``Mod``; in claims the relations as calls (``Eq(a, b)``,
+``Ne``, ``Lt``, ``Le``, ``Gt``, ``Ge``), ``&``, ``|``, ``~`` and ``True``/``False``:
+
+>>> parse_claim("(i >= 2) & Eq(Mod(i, 2), 0)", DEFAULT_NAMES)
+(i >= 2) & Eq(Mod(i, 2), 0)
+>>> parse_expression("floor(i/2 - 1/2) + 1", DEFAULT_NAMES)
+floor(i/2 - 1/2) + 1
+
 Every integer literal is at most ``MAX_INTEGER`` in absolute value, and every
 constant that sympy folds from them at most ``MAX_CONSTANT``, so no text can
 make a number that later work cannot afford:
 
 >>> parse_expression("i + 2 * 1000000", DEFAULT_NAMES)
 i + 2000000
->>> parse_expression("i + 1000000 * 1000000", DEFAULT_NAMES)
+>>> parse_expression("i + 1000000 * 1000000", DEFAULT_NAMES)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-symconv.core.errors.ParseError: cannot parse 'i + 1000000 * 1000000': '1000000 * 1000000' at column 5: this folds to a constant of 1000000000000; a constant may be at most 1000000000 in absolute value
+symconv.core.errors.ParseError: cannot parse ... at column 5: this folds to a constant of 1000000000000; a constant ...
 """
 
 from __future__ import annotations
@@ -63,8 +73,13 @@ _FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], int, int | None]] = {
     "max": (sympy.Max, 2, None),
     "min": (sympy.Min, 2, None),
 }
-# Rounding makes a true quotient an integer again, so only these may hold a '/'.
+# sympy's str() spells these with a capital; the JSON writes them so.
+_SYMPY_SPELLINGS = {"Abs": "abs", "Max": "max", "Min": "min", "Mod": "mod"}
+# Rounding makes a true quotient an integer again, so only inside these may a '/' stand.
 _ROUNDING = {"floor", "ceil", "ceiling"}
+# Claims only: sympy's str() writes an equation and an inequation as calls; symconv's JSON every relation.
+_RELATION_CALLS = {"Eq": sympy.Eq, "Ne": sympy.Ne, "Lt": sympy.Lt, "Le": sympy.Le, "Gt": sympy.Gt, "Ge": sympy.Ge}
+_CONNECTIVES = {ast.BitAnd: sympy.And, ast.BitOr: sympy.Or}
 
 _ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
 _COMPARISONS = {
@@ -93,11 +108,14 @@ _FORBIDDEN: dict[type, str] = {
     ast.Dict: "a dict",
     ast.JoinedStr: "a string",
 }
-_GRAMMAR = "use integers, names, + - * // % and calls of " + ", ".join(sorted(_FUNCTIONS))
+_ALLOWED_FUNCTIONS = ", ".join(sorted(_FUNCTIONS)) + " (or sympy's " + ", ".join(sorted(_SYMPY_SPELLINGS)) + ")"
+_GRAMMAR = "use integers, names, + - * // % and calls of " + _ALLOWED_FUNCTIONS
 _DIVISION = (
-    "true division '/' is only allowed as the whole argument of floor, ceil or "
+    "true division '/' is only allowed inside the argument of floor, ceil or "
     "ceiling: use '//' or write floor(a / b) or ceil(a / b)"
 )
+_CLAIM = ("a claim must be a comparison such as 'k <= i', or a chain of them, or a call such as Eq(a, b) "
+          "or Ge(a, b), or True or False, or claims joined by & | ~")
 
 
 def parse_expression(text: str, names: Mapping[str, Symbol]) -> sympy.Expr:
@@ -138,11 +156,12 @@ class _Reader:
         # Python refuses a leading indent in an expression; users should not care.
         self.body = text.lstrip(" \t")
         self.indent = len(text) - len(self.body)
+        self.rounding = 0  # how many floor/ceil arguments enclose the node being read
 
     def read(self) -> sympy.Expr | Boolean:
         tree = self.tree()
         try:
-            return self.comparison(tree.body) if self.claim else self.expr(tree.body, 1)
+            return self.boolean(tree.body, 1) if self.claim else self.expr(tree.body, 1)
         except RecursionError:  # a last guard: sympy's own simplification must never escape as a traceback
             raise ParseError(self.text, 0, self.text, "sympy's simplification of this text does not "
                              "terminate; write it another way") from None
@@ -180,14 +199,33 @@ class _Reader:
             )
         return tree
 
-    def comparison(self, node: ast.expr) -> Boolean:
-        if not isinstance(node, ast.Compare):
-            self.fail(node, "a claim must be a comparison such as 'k <= i', or a chain of them")
+    def boolean(self, node: ast.expr, depth: int) -> Boolean:
+        if depth > MAX_DEPTH:
+            self.fail(node, f"nested more than {MAX_DEPTH} deep")
+        match node:
+            case ast.Compare():
+                return self.comparison(node, depth)
+            case ast.Constant(value) if type(value) is bool:
+                return sympy.true if value else sympy.false
+            case ast.BinOp(left, op, right) if type(op) in _CONNECTIVES:
+                return _CONNECTIVES[type(op)](self.boolean(left, depth + 1), self.boolean(right, depth + 1))
+            case ast.UnaryOp(ast.Invert(), operand):
+                return sympy.Not(self.boolean(operand, depth + 1))
+            case ast.Call(ast.Name(name)) if name in _RELATION_CALLS:
+                if node.keywords:
+                    self.fail(node.keywords[0], "keyword arguments are not allowed")
+                if len(node.args) != 2:
+                    self.fail(node.func, f"{name} takes exactly 2 arguments, got {len(node.args)}")
+                left, right = (self.expr(arg, depth + 1) for arg in node.args)
+                return _RELATION_CALLS[name](left, right)
+        self.fail(node, _CLAIM)
+
+    def comparison(self, node: ast.Compare, depth: int) -> Boolean:
         operands = [node.left, *node.comparators]
         for op, left, right in zip(node.ops, operands, operands[1:]):
             if type(op) not in _COMPARISONS:
                 self.fail_operator(left, right, "only == != < <= > >= may compare")
-        values = [self.expr(operand, 2) for operand in operands]
+        values = [self.expr(operand, depth + 1) for operand in operands]
         return sympy.And(*(
             _COMPARISONS[type(op)](left, right)
             for op, left, right in zip(node.ops, values, values[1:])
@@ -240,7 +278,7 @@ class _Reader:
     def name(self, node: ast.Name, name: str) -> sympy.Expr:
         if name in self.names:
             return self.names[name]
-        if name in _FUNCTIONS:
+        if name in _FUNCTIONS or name in _SYMPY_SPELLINGS or name in _RELATION_CALLS:
             self.fail(node, f"{name} is a function: call it, as in {name}(...)")
         allowed = ", ".join(sorted(self.names)) or "none"
         self.fail(node, f"unknown name; allowed names are {allowed}")
@@ -250,11 +288,13 @@ class _Reader:
         if op is ast.Pow:
             power = "power (**) is not allowed: write a product such as i*i"
             self.fail_operator(node.left, node.right, power)
-        if op is ast.Div:
+        if op is ast.Div and not self.rounding:
             self.fail_operator(node.left, node.right, _DIVISION)
-        if op not in (*_ARITHMETIC, ast.FloorDiv, ast.Mod):
+        if op not in (*_ARITHMETIC, ast.Div, ast.FloorDiv, ast.Mod):
             self.fail_operator(node.left, node.right, f"this operator is not allowed; {_GRAMMAR}")
         left = self.expr(node.left, depth + 1)
+        if op is ast.Div:
+            return left / self.divisor(node.right, depth + 1)
         if op is ast.FloorDiv:
             return sympy.floor(left / self.divisor(node.right, depth + 1))
         if op is ast.Mod:
@@ -262,26 +302,30 @@ class _Reader:
         return _ARITHMETIC[op](left, self.expr(node.right, depth + 1))
 
     def call(self, node: ast.Call, depth: int) -> sympy.Expr:
-        allowed = ", ".join(sorted(_FUNCTIONS))
         if not isinstance(node.func, ast.Name):
-            self.fail(node.func, f"only functions called by plain name are allowed: {allowed}")
+            self.fail(node.func, f"only functions called by plain name are allowed: {_ALLOWED_FUNCTIONS}")
         name = node.func.id
-        if name not in _FUNCTIONS:
-            self.fail(node.func, f"unknown function; allowed functions are {allowed}")
+        if name in _RELATION_CALLS:
+            self.fail(node, "a comparison cannot be an operand: write one chain instead" if self.claim
+                      else "comparisons are only allowed in claims, not in expressions")
+        if name not in _FUNCTIONS and name not in _SYMPY_SPELLINGS:
+            self.fail(node.func, f"unknown function; allowed functions are {_ALLOWED_FUNCTIONS}")
         if node.keywords:
             self.fail(node.keywords[0], "keyword arguments are not allowed")
-        function, fewest, most = _FUNCTIONS[name]
+        function, fewest, most = _FUNCTIONS[_SYMPY_SPELLINGS.get(name, name)]
         args = node.args
         if most is None and len(args) < fewest:
             self.fail(node.func, f"{name} takes at least {fewest} arguments, got {len(args)}")
         if most is not None and len(args) != most:
             plural = "argument" if most == 1 else "arguments"
             self.fail(node.func, f"{name} takes exactly {most} {plural}, got {len(args)}")
-        if name in _ROUNDING and isinstance(args[0], ast.BinOp) and isinstance(args[0].op, ast.Div):
-            quotient = args[0]
-            numerator = self.expr(quotient.left, depth + 2)
-            return function(numerator / self.divisor(quotient.right, depth + 2))
-        if name == "mod":
+        if name in _ROUNDING:
+            self.rounding += 1
+            try:
+                return function(self.expr(args[0], depth + 1))
+            finally:
+                self.rounding -= 1
+        if function is sympy.Mod:
             return self.mod(node, args[0], args[1], self.expr(args[0], depth + 1), self.divisor(args[1], depth + 1))
         return function(*(self.expr(arg, depth + 1) for arg in args))
 
@@ -315,7 +359,7 @@ class _Reader:
             reason = f"unexpected end of text ({error.msg})"
         raise ParseError(self.text, self.indent + start, self.body[start:end], reason)
 
-    def fail(self, node: ast.AST, reason: str) -> NoReturn:
+    def fail(self, node: ast.expr | ast.keyword, reason: str) -> NoReturn:
         start = self.start(node)
         end = self.column(node.end_col_offset)
         raise ParseError(self.text, start, self.text[start:end], reason)
@@ -328,9 +372,10 @@ class _Reader:
         symbol = gap.strip(" \t()")
         raise ParseError(self.text, gap_start + gap.index(symbol), symbol, reason)
 
-    def start(self, node: ast.AST) -> int:
+    def start(self, node: ast.expr | ast.keyword) -> int:
         return self.column(node.col_offset)
 
-    def column(self, byte_offset: int) -> int:
+    def column(self, byte_offset: int | None) -> int:
         # ast counts UTF-8 bytes of what it parsed; users count characters of what they typed.
-        return self.indent + len(self.body.encode()[:byte_offset].decode())
+        # (Every node ast.parse makes has its offsets; None is only in the type.)
+        return self.indent + len(self.body.encode()[:byte_offset or 0].decode())

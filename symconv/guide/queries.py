@@ -15,12 +15,18 @@ Each answer comes from a derived and proved result, not from a search:
 (2, 3)
 >>> output_padding(6, kernel_size=3, stride=2, padding=1).output_padding
 1
+
+``input_sizes``, ``paddings`` and ``output_padding`` also take one value per axis, as the size
+functions of :mod:`symconv.guide.shapes` do, and answer with one result per axis:
+
+>>> input_sizes((112, 80), kernel_size=(7, 5), stride=2, padding=(3, 2))
+((223, 224), (159, 160))
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import sympy
 
@@ -36,6 +42,30 @@ def _conv_params(kernel_size, stride, padding, dilation):
     stride = check.positive("stride", stride)
     dilation = check.positive("dilation", dilation)
     return kernel_size, stride, check.padding_pair("padding", padding), dilation
+
+
+def _each_axis(one_axis: Callable[..., Any], **params: Any) -> Any:
+    """``one_axis(**params)``, or a tuple of its answers, one per axis, when any parameter is a tuple.
+
+    With parameters per axis, a ``padding`` tuple has one entry per axis (an int or a pair), as in shapes.
+    """
+    axes: Optional[int] = None
+    for name, value in params.items():
+        if name == "padding" or not isinstance(value, (tuple, list)):
+            continue
+        if not value:
+            raise ParameterError(name, (), f"{name} must have at least one axis")
+        if axes is None:
+            axes = len(value)
+        elif len(value) != axes:
+            raise ParameterError(name, tuple(value), f"{name} must have one entry per axis ({axes})")
+    if axes is None:
+        return one_axis(**params)
+    padding = params.get("padding")
+    if isinstance(padding, (tuple, list)) and len(padding) != axes:
+        raise ParameterError("padding", tuple(padding), f"padding must have one entry per axis ({axes})")
+    return tuple(one_axis(**{name: value[axis] if isinstance(value, (tuple, list)) else value
+                             for name, value in params.items()}) for axis in range(axes))
 
 
 def _numeric(*values) -> bool:
@@ -66,6 +96,8 @@ def transpose(kernel_size: Int, stride: Int = 1, padding: Padding = 0, dilation:
     kernel_size, stride, (before, after), dilation = _conv_params(kernel_size, stride, padding, dilation)
     values = {S.k: kernel_size, S.s: stride, S.d: dilation, S.p_l: before, S.p_r: after}
     general = transposed().equivalent
+    if general is None:
+        raise RuntimeError("the transposed derivation has no equivalent convolution (a bug in symconv)")
     i_prime: Any = conv_output_size(S.i, kernel_size, stride, (before, after), dilation)
     if input_size is not None:
         values[S.i] = check.positive("input_size", input_size)
@@ -85,17 +117,23 @@ def transpose(kernel_size: Int, stride: Int = 1, padding: Padding = 0, dilation:
         output_size=value(general.output_size))
 
 
-def input_sizes(output_size: Int, kernel_size: Int, stride: Int = 1, padding: Padding = 0,
-                dilation: Int = 1) -> Union[tuple[int, ...], sympy.Set]:
+def input_sizes(output_size: Any, kernel_size: Any, stride: Any = 1, padding: Padding = 0,
+                dilation: Any = 1) -> Union[tuple, sympy.Set]:
     """Every input size whose convolution has ``output_size`` outputs.
 
-    With numbers, a tuple of ints (empty when none); with symbols, a sympy set.
+    With numbers, a tuple of ints (empty when none); with symbols, a sympy set; per axis, one of
+    those per axis.
 
     >>> input_sizes(112, kernel_size=7, stride=2, padding=3)
     (223, 224)
     >>> input_sizes(1, kernel_size=3, padding=2)   # i + 4 - 2 = 1 has no positive solution
     ()
     """
+    return _each_axis(_input_sizes, output_size=output_size, kernel_size=kernel_size, stride=stride,
+                      padding=padding, dilation=dilation)
+
+
+def _input_sizes(output_size, kernel_size, stride, padding, dilation):
     output_size = check.positive("output_size", output_size)
     kernel_size, stride, (before, after), dilation = _conv_params(kernel_size, stride, padding, dilation)
     smallest = _smallest_input(output_size, kernel_size, stride, dilation, before + after)
@@ -128,9 +166,11 @@ class Paddings:
         return None
 
 
-def paddings(input_size: Int, kernel_size: Int, stride: Int = 1, dilation: Int = 1,
-             output_size: Union[Int, str] = "same") -> Paddings:
+def paddings(input_size: Any, kernel_size: Any, stride: Any = 1, dilation: Any = 1,
+             output_size: Any = "same") -> Union[Paddings, tuple[Paddings, ...]]:
     """The paddings that make the output ``output_size``: an int, ``"same"`` (o = i) or ``"ceil"`` (o = ⌈i/s⌉).
+
+    Per axis, one :class:`Paddings` per axis.
 
     >>> paddings(5, kernel_size=3).symmetric
     (1,)
@@ -139,7 +179,14 @@ def paddings(input_size: Int, kernel_size: Int, stride: Int = 1, dilation: Int =
     >>> from symconv.core.symbols import i, k, d
     >>> paddings(i, kernel_size=k, dilation=d).total_min      # stride 1: P = d(k - 1), symbolically
     d*(k - 1)
+    >>> [found.smallest for found in paddings((224, 160), kernel_size=(7, 3), stride=2, output_size="ceil")]
+    [(2, 3), (0, 1)]
     """
+    return _each_axis(_paddings, input_size=input_size, kernel_size=kernel_size, stride=stride,
+                      dilation=dilation, output_size=output_size)
+
+
+def _paddings(input_size, kernel_size, stride, dilation, output_size) -> Paddings:
     input_size = check.positive("input_size", input_size)
     kernel_size, stride, _, dilation = _conv_params(kernel_size, stride, 0, dilation)
     if output_size == "same":
@@ -177,13 +224,20 @@ class OutputPadding:
     allowed: str
 
 
-def output_padding(input_size: Int, kernel_size: Int, stride: Int = 1, padding: Padding = 0,
-                   dilation: Int = 1) -> OutputPadding:
-    """``a = (i + p_l + p_r - d(k - 1) - 1) mod s``: always less than ``s``.
+def output_padding(input_size: Any, kernel_size: Any, stride: Any = 1, padding: Padding = 0,
+                   dilation: Any = 1) -> Union[OutputPadding, tuple[OutputPadding, ...]]:
+    """``a = (i + p_l + p_r - d(k - 1) - 1) mod s``: always less than ``s``. Per axis, one answer per axis.
 
     >>> output_padding(89, kernel_size=2, stride=2).output_padding   # 89 -> 44 -> 88 without it
     1
+    >>> [answer.output_padding for answer in output_padding((89, 64), kernel_size=2, stride=2)]
+    [1, 0]
     """
+    return _each_axis(_output_padding, input_size=input_size, kernel_size=kernel_size, stride=stride,
+                      padding=padding, dilation=dilation)
+
+
+def _output_padding(input_size, kernel_size, stride, padding, dilation) -> OutputPadding:
     equivalent = transpose(kernel_size, stride, padding, dilation, input_size=input_size)
     return OutputPadding(equivalent.a, equivalent.input_size, check.positive("input_size", input_size),
                          f"0 <= a < stride recovers an input size; {output_padding_rule(stride, dilation)} in PyTorch")
