@@ -22,7 +22,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from symconv.core.errors import OutputError, ParameterError, ParseError, SchemeError, SymconvError
+from symconv.core.errors import OutputError, ParameterError, ParseError, SchemeError, SymconvError, TemplateError
 from symconv.guide.shapes import conv_output_size, pool_output_size, transposed_output_size
 
 __version__ = "0.1.0"
@@ -71,7 +71,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "SymconvError", "ParameterError", "ParseError", "SchemeError", "OutputError",
+    "SymconvError", "ParameterError", "ParseError", "SchemeError", "OutputError", "TemplateError",
     "conv_output_size", "pool_output_size", "transposed_output_size",
     "RELATIONSHIPS", *_LAZY,
 ]

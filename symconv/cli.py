@@ -300,12 +300,14 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from symconv.present.document import build_document
-    from symconv.present.render import planned_files, prepare_output, write_files
+    from symconv.present.render import check_templates, planned_files, prepare_output, write_files
     from symconv.present.text import render_text
 
     formats = ["latex", "markdown", "coq"] if args.format == "all" else [args.format]
     template_dir = None if args.template_dir is None else Path(args.template_dir)
     prepare_output(Path(args.output))
+    if template_dir is not None:  # a mistake in a user's template is found before the build, not after
+        check_templates(template_dir)
     document = build_document()
     written = write_files(planned_files(document, formats, template_dir), Path(args.output))
     data = {"output": args.output, "written": [str(path) for path in written],

@@ -46,6 +46,13 @@ class SchemeError(SymconvError):
         super().__init__(f"{where}: {reason}")
 
 
+class TemplateError(ParameterError):
+    """A user's template that cannot be used: ``template_dir='t/document.md.j2' is invalid: line 2: ...``."""
+
+    def __init__(self, path: Any, rule: str) -> None:
+        super().__init__("template_dir", str(path), " ".join(rule.split()))
+
+
 class OutputError(SymconvError):
     """A file or directory that symconv was asked to write cannot be written safely."""
 

@@ -34,7 +34,7 @@ import jinja2
 import sympy
 from markupsafe import Markup
 
-from symconv.core.errors import OutputError, ParameterError, SymconvError
+from symconv.core.errors import OutputError, ParameterError, SymconvError, TemplateError
 from symconv.core.printing import latex, text
 from symconv.present import figures
 
@@ -68,13 +68,6 @@ def markdown_escape(value: Any) -> str:
     """Plain text made inert in Markdown: no emphasis, links, HTML or math."""
     escaped = re.sub(r"([\\`*_{}\[\]()#+!|$~])", r"\\\1", str(value))
     return escaped.replace("<", "&lt;").replace(">", "&gt;")
-
-
-class TemplateError(ParameterError):
-    """A user's template that cannot be used: ``template_dir='t/document.md.j2' is invalid: line 2: ...``."""
-
-    def __init__(self, path: Any, rule: str) -> None:
-        super().__init__("template_dir", str(path), " ".join(rule.split()))
 
 
 #: How many templates deep ``extends`` may go before it is taken for a cycle.
