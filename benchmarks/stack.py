@@ -12,7 +12,8 @@ from __future__ import annotations
 import time
 
 from symconv.core.printing import text
-from symconv.layers import _expressions, output_size, parse_stack, receptive_field
+from symconv.layers import output_size, parse_stack, receptive_field
+from symconv.layers.simplify import _expressions
 
 
 def fifty_layers() -> str:

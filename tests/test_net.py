@@ -79,3 +79,52 @@ def test_stack_document_escapes_tap_names_and_spec():
     doc = build_stack_document(parse_stack("conv k=3 p=1 @a_b; pool k=2; tconv k=2 s=2 @c | a_b=c"))
     assert r"a\_b" in render_stack_latex(doc)
     assert r"a\_b" in render_stack_markdown(doc)
+
+
+def test_net_per_axis_stack(capsys):
+    spec = "conv k=7,5 s=2 p=3:3,2:2 @a; pool k=3 s=2 p=1; conv k=1; upsample f=2 @b | a=b"
+    code, out, _ = run(capsys, "net", spec, "-i", "224,160", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["sizes"] == [[112, 80], [56, 40], [56, 40], [112, 80]]
+    assert data["output_size"] == ["2⌈i/4⌉", "2⌈i/4⌉"] and data["receptive_field"] == [11, 9]
+    code, out, _ = run(capsys, "net", spec, "-i", "224")
+    assert code == 0
+    assert out.splitlines()[0] == "axis 0: conv k=7 s=2 p=3 @a; pool k=3 s=2 p=1; conv k=1; upsample f=2 @b | a=b"
+    assert "sizes for i = 224: 112,112 -> 56,56 -> 56,56 -> 112,112" in out
+    assert "a=b: 112,112 vs 112,112 (aligned)" in out
+
+
+def test_net_per_axis_misaligned(capsys):
+    code, out, _ = run(capsys, "net", "conv k=3 p=1 @a; pool k=2,1; upsample f=2,1 @b | a=b", "-i", "89,50")
+    assert code == 1
+    assert "a=b: 89,50 vs 88,50 (MISALIGNED)" in out
+    assert "the smallest aligned input size from 89,50 up is 90,50" in out
+
+
+@pytest.mark.parametrize("spec, size", [
+    ("upsample f=2 @a; pool k=2 @b | a=b", "5"),  # no input size aligns
+    ("tconv k=1 s=2 p=1", "5"),  # output unit 0 sees no input
+    ("conv k=3 scheme=tf-same", "9"),  # no fixed receptive field
+])
+def test_net_text_never_says_none(capsys, spec, size):
+    code, out, _ = run(capsys, "net", spec, "-i", size)
+    assert "None" not in out and code in (0, 1)
+
+
+def test_net_renders_one_document_per_axis(tmp_path, capsys):
+    code, out, _ = run(capsys, "net", "conv k=3,1 p=1:1,0:0 @e1; pool k=2,1; upsample f=2,1 @d1 | e1=d1",
+                       "--render", str(tmp_path))
+    assert code == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["stack-axis0.md", "stack-axis1.md"]
+    assert "upsample f=2 @d1" in (tmp_path / "stack-axis0.md").read_text()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["net", "conv k=3,1", "-i", "224,160,3"], "the stack has 2 axes"),
+    (["net", "conv k=3", "-i", "224,"], "input_size='224,' is invalid"),
+    (["net", "conv k=3,1 p=1,0"], "p=1,0 is ambiguous"),
+    (["net", "upsample k=2"], "upsample takes f=, not k="),
+])
+def test_net_per_axis_bad_input(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and message in err and err.count("\n") == 1

@@ -117,6 +117,11 @@ BAD = [
     (conv_output_size, dict(input_size=(5, 5), kernel_size=(3, 3, 3)), r"kernel_size=\(3, 3, 3\) is invalid: kernel_size must have one entry per axis \(2\)"),
     (pool_output_size, dict(input_size=1, kernel_size=2), r"no kernel position fits"),
     (pool_output_size, dict(input_size=1, kernel_size=5, stride=2, ceil_mode=True), r"input_size=1 is invalid: no pooling window fits: ceil mode needs"),
+    # the refusal prints both sides as they are: 2 + 0 + 0 + 1 = 3 against 4 + 1 = 5
+    (pool_output_size, dict(input_size=2, kernel_size=5, stride=1, ceil_mode=True),
+     r"ceil mode needs i \+ p_l \+ p_r \+ s > d\(k - 1\) \+ 1, but i \+ p_l \+ p_r \+ s = 3 and d\(k - 1\) \+ 1 = 5$"),
+    (pool_output_size, dict(input_size=1, kernel_size=6, stride=2, padding=(1, 2), ceil_mode=True),
+     r"i \+ p_l \+ p_r \+ s = 6 and d\(k - 1\) \+ 1 = 6$"),
     (pool_output_size, dict(input_size=5, kernel_size=3, padding=2), r"padding=2 is invalid: pooling padding must be at most half the kernel size \(3\)"),
     (transposed_output_size, dict(input_size=3, kernel_size=3, stride=2, output_padding=2), r"output_padding=2 is invalid: output_padding must be at least 0 and smaller than max\(stride, dilation\) = 2"),
     (transposed_output_size, dict(input_size=3, kernel_size=3, output_padding=-1), r"output_padding=-1 is invalid"),

@@ -15,9 +15,10 @@ from symconv.core import oracle
 from symconv.core.numeric import compile_expr
 from symconv.layers import (
     MAX_LAYERS, MAX_TEXT_LENGTH, InputSizes, Layer, Stack, aligned_inputs, exact_inputs, inputs_for_output,
-    output_size, parse_stack, receptive_field, receptive_fields, same_size_inputs, size_expressions, sizes,
-    summary, valid_input_sizes,
+    output_size, parse_stack, receptive_field, receptive_fields, same_size_inputs, simplification_steps,
+    size_expressions, sizes, summary, valid_input_sizes,
 )
+from symconv.core.printing import text
 from symconv.core.symbols import i
 
 # ---------------------------------------------------------------- networks
@@ -80,7 +81,7 @@ def test_parse_fields():
     conv, pool, tconv = stack.layers
     assert (conv.kernel_size, conv.stride, conv.padding, conv.dilation, conv.tap) == (3, 2, (0, 1), 2, "x")
     assert (pool.stride, pool.ceil_mode) == (2, True)
-    assert (tconv.op, tconv.output_padding) == ("tconv", 1)
+    assert (tconv.op, tconv.output_padding) == ("transposed", 1)
     assert stack.pairs == (("x", "x"),)
 
 
@@ -416,7 +417,7 @@ def brute_force(stack: Stack, n: int):
     joined, clean, found = np.eye(n, dtype=np.int64), np.ones(n, dtype=bool), []
     for layer in stack.layers:
         k, s, (left, right), d = layer.kernel_size, layer.stride, layer.padding, layer.dilation
-        if layer.op == "tconv":
+        if layer.op == "transposed":
             # Scatter every input through every tap, crop, add the output padding.
             full = int((s * np.arange(n)[:, None] + d * np.arange(k)[None, :]).max()) + 1
             out = full - left - right + layer.output_padding
@@ -489,7 +490,7 @@ def test_receptive_field_matches_interval_propagation(stack, n):
         expected = (int(inputs.min()), int(inputs.max())) if len(inputs) else None
         assert field_.region(int(unit)) == expected
         assert expected is None or expected[1] - expected[0] + 1 <= field_.size
-    if all(layer.op != "tconv" for layer in stack.layers):
+    if all(layer.op != "transposed" for layer in stack.layers):
         for unit in np.flatnonzero(clean):
             first = unit * field_.stride - field_.padding
             assert field_.region(int(unit)) == (first, first + field_.size - 1)
@@ -497,7 +498,7 @@ def test_receptive_field_matches_interval_propagation(stack, n):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(layers().filter(lambda layer: layer.op != "tconv"), min_size=1, max_size=6).map(Stack))
+@given(st.lists(layers().filter(lambda layer: layer.op != "transposed"), min_size=1, max_size=6).map(Stack))
 def test_receptive_field_follows_the_recurrences(stack):
     r, j, start, padding = 1, 1, Fraction(0), 0  # Araujo et al. 2019, in input indices
     for layer, field_ in zip(stack.layers, receptive_fields(stack)):
@@ -528,7 +529,7 @@ def test_text_round_trip(layers_, data):
 
 
 def test_internal_check_catches_a_wrong_answer(monkeypatch):
-    import symconv.layers as module
+    import symconv.layers.alignment as module
 
     monkeypatch.setattr(module, "_input_sizes", lambda modulus, residues, minimum, isolated: InputSizes(1, (0,), 1))
     with pytest.raises(SymconvError, match="internal error: o = i decided i ≥ 1 but i = 1 disagrees"):
@@ -589,3 +590,149 @@ def test_ceil_mode_chains_stay_exact(spec):
         except ParameterError:
             continue
         assert [e.subs(i, n) for e in expressions] == expected
+
+
+# ---------------------------------------------------------------- per-axis layers
+
+PER_AXIS_GOOD = [
+    # (text, canonical text, axes)
+    ("conv k=3,1", "conv k=3,1", 2),
+    ("conv k=3,1 s=2,1 d=1,2", "conv k=3,1 s=2,1 d=1,2", 2),
+    ("conv k=3,1 p=1:1,0:0", "conv k=3,1 p=1:1,0:0", 2),
+    ("conv k=3 p=1:2,0:1", "conv k=3 p=1:2,0:1", 2),
+    ("conv k=3 p=0:1", "conv k=3 p=0,1", None),  # B:A on every axis; B,A is its one-axis spelling
+    ("conv k=3,1 p=0:1", "conv k=3,1 p=0:1", 2),
+    ("conv k=3,1 p=1", "conv k=3,1 p=1", 2),
+    ("conv k=3,3 p=1:1", "conv k=3,3 p=1", 2),
+    ("pool k=2,1", "pool k=2,1", 2),  # the stride defaults to the kernel size, per axis
+    ("pool k=2,2 s=2 ceil", "pool k=2,2 s=2 ceil", 2),
+    ("tconv k=4,1 s=2,1 p=1:1,0:0 op=1,0", "tconv k=4,1 s=2,1 p=1:1,0:0 op=1,0", 2),
+    ("transposed k=2 s=2", "tconv k=2 s=2", None),
+    ("upsample f=2,1", "upsample f=2,1", 2),
+    ("conv k=3,1,1", "conv k=3,1,1", 3),
+    ("conv k=3,1; conv k=3 @a; pool k=2 @b | a=b", "conv k=3,1; conv k=3 @a; pool k=2 @b | a=b", 2),
+]
+
+
+@pytest.mark.parametrize("source, canonical, axes", PER_AXIS_GOOD)
+def test_parse_per_axis(source, canonical, axes):
+    stack = parse_stack(source)
+    assert str(stack) == canonical and stack.axes == axes
+    assert parse_stack(canonical) == stack
+
+
+def test_per_axis_fields():
+    conv, up = parse_stack("conv k=3,1 s=2,1 p=1:2,0:0 d=1,2; upsample f=2,1").layers
+    assert (conv.kernel_size, conv.stride, conv.padding, conv.dilation) == ((3, 1), (2, 1), ((1, 2), (0, 0)), (1, 2))
+    assert conv.along(1) == Layer("conv", 1, 1, 0, 2)
+    assert (up.op, up.kernel_size, up.stride) == ("upsample", (2, 1), (2, 1))
+
+
+PER_AXIS_BAD = [
+    # (text, error, message)
+    ("conv k=3,1 s=2,1,1", ParseError,
+     "layer 1: s has 3 values but k has 2: give one value per axis, or one for all axes"),
+    ("conv k=3,1 p=1:1,0:0,2:2", ParseError, "p has 3 values but k has 2"),
+    ("conv k=3,1 p=1,0", ParseError,
+     r"'p=1,0' at column 12: layer 1: p=1,0 is ambiguous in a layer with per-axis values:"
+     r" write p=1:0 for 1 before and 0 after on every axis, or one B:A per axis like p=1:1,0:0"),
+    ("conv k=3 s=2,1 p=0,1", ParseError, "p=0,1 is ambiguous"),
+    ("conv k=3 p=1:1,0", ParseError, "expected B:A for every axis, like p=1:1,0:1"),
+    ("conv k=3 p=1:2:3", ParseError, "expected B:A for every axis"),
+    ("conv k=3 p=1:x", ParseError, "expected B:A with integers B and A"),
+    ("conv k=3 p=:1", ParseError, "expected B:A with integers B and A"),
+    ("conv k=3,", ParseError, "'k=3,' .* expected an integer, or one integer per axis like k=3,1"),
+    ("conv k=3,,1", ParseError, "expected an integer"),
+    ("conv k=3, 1", ParseError, "expected an integer"),
+    ("conv k=3,1; conv k=3,1,1", ParameterError,
+     r"layer 2='conv k=3,1,1' is invalid: it has 3 axes, but layer 1 has 2"),
+    ("conv k=3,0", ParameterError, r"layer 1 axis 1 k=0 is invalid: kernel_size must be a positive integer"),
+    ("conv k=3,1 p=-1:0,0:0", ParameterError,
+     r"layer 1 axis 0 p=-1 is invalid: padding\[0\] must be a nonnegative integer"),
+    ("pool k=2,1 p=1", ParameterError, r"layer 1 axis 1 p=1 is invalid: pooling padding must be at most half"),
+    ("tconv k=3,3 s=2,1 op=0,1", ParameterError, r"layer 1 axis 1 op=1 is invalid: output_padding must be"),
+    ("conv k=3,1 op=0,1", ParameterError,
+     r"layer 1 op=\(0, 1\) is invalid: output padding applies to tconv layers only"),
+]
+
+
+@pytest.mark.parametrize("source, error, message", PER_AXIS_BAD)
+def test_parse_per_axis_bad(source, error, message):
+    with pytest.raises(error, match=message) as caught:
+        parse_stack(source)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("layers_, message", [
+    ([Layer("conv", (3, 1), stride=(2, 1, 1))], r"layer 1 s=\(2, 1, 1\) is invalid: s has 3 values but k has 2"),
+    ([Layer("conv", 3, padding=(1, 2, 3))],
+     r"padding is P, \(before, after\), or one \(before, after\) pair per axis"),
+    ([Layer("conv", 3, padding=((1, 2, 3), (0, 0)))], "one \\(before, after\\) pair per axis"),
+])
+def test_python_per_axis_errors(layers_, message):
+    with pytest.raises(ParameterError, match=message):
+        Stack(layers_)
+
+
+def test_per_axis_sizes():
+    net = parse_stack("conv k=7,5 s=2 p=3:3,2:2; pool k=3 s=2 p=1")
+    assert sizes(net, (224, 160)) == [(112, 80), (56, 40)]
+    assert sizes(net, 224) == [(112, 112), (56, 56)]  # one size holds on every axis
+    assert output_size(net, (224, 160)) == (56, 40)
+    assert output_size(net) == (output_size(net.along(0)), output_size(net.along(1)))
+    with pytest.raises(ParameterError, match=r"input_size=\(224, 160, 3\) is invalid: the stack has 2 axes"):
+        sizes(net, (224, 160, 3))
+    with pytest.raises(ParameterError,
+                       match=r"layer 1 \(conv k=3,5\) axis 1 input_size=4 is invalid: no kernel position fits"):
+        sizes(parse_stack("conv k=3,5"), (5, 4))
+    with pytest.raises(ParameterError, match="axes=2 is invalid: this works on one axis at a time"):
+        valid_input_sizes(net)
+    with pytest.raises(ParameterError, match="axes=2 is invalid"):
+        receptive_field(net)
+    assert str(valid_input_sizes(net.along(1))) == "i ≥ 1"
+
+
+def test_per_axis_summary():
+    net = parse_stack("conv k=3,1 p=1:1,0:0 @a; pool k=2,1; upsample f=2,1 @b | a=b")
+    found = json.loads(json.dumps(summary(net, (89, 50))))
+    assert found["output_size"] == ["2⌊i/2⌋", "i"]
+    assert found["aligned_input_sizes"] == ["i ≡ 0 (mod 2), i ≥ 2", "i ≥ 1"]
+    assert found["sizes"] == [[89, 50], [44, 50], [88, 50]]
+    assert found["alignment"][0]["aligned"] is False and found["next_aligned_input_size"] == [90, 50]
+
+
+# ---------------------------------------------------------------- ceilings preferred
+
+
+def test_ceiling_identity_by_enumeration():
+    # floor((G + t)/c) = ceil(G/c) + (t + 1)/c - 1 for integers G, t and c > 0 with c | t + 1.
+    for c in range(1, 13):
+        for t in (t for t in range(-40, 41) if (t + 1) % c == 0):
+            for g in range(-60, 61):
+                assert (g + t) // c == -(-g // c) + (t + 1) // c - 1
+
+
+CEILINGS = [
+    # (stack, the output size as printed)
+    ("; ".join(["conv k=3 s=2 p=1"] * 5), "⌈i/32⌉"),
+    ("; ".join(["conv k=3 s=2 p=1"] * 4 + ["tconv k=2 s=2"] * 4), "16⌈i/16⌉"),
+    ("pool k=2 ceil; pool k=2 ceil", "⌈i/4⌉"),
+    ("conv k=3 s=2", "⌈i/2⌉ - 1"),
+    ("pool k=2; pool k=2", "⌊i/4⌋"),
+    ("pool k=1 s=3 ceil", "min(⌈i/3 - 1/3⌉, ⌊i/3 - 1/3⌋) + 1"),  # the last-window rule stays as written
+]
+
+
+@pytest.mark.parametrize("source, expected", CEILINGS)
+def test_ceilings_preferred(source, expected):
+    net = parse_stack(source)
+    size = output_size(net)
+    assert text(size) == expected
+    check = compile_expr(size, (i,))
+    assert all(check(n) == sizes(net, n)[-1] for n in range(valid_input_sizes(net).minimum, 200))
+
+
+def test_ceiling_step_is_narrated():
+    steps = simplification_steps(parse_stack("conv k=3 s=2 p=1"))
+    assert [text(step.statement) for step in steps] == ["o_1 = ⌊i/2 - 1/2⌋ + 1", "o_1 = ⌈i/2⌉"]
+    assert "written as a ceiling" in steps[-1].justification

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence, Union
 
+from symconv.core import rules
 from symconv.core import validation as check
 from symconv.core.validation import Int
 from symconv.core.errors import ParameterError
@@ -34,21 +35,15 @@ Padding = Union[Int, tuple[Int, Int], Sequence[Union[Int, tuple[Int, Int]]]]  #:
 Size = Union[Int, tuple[Int, ...]]
 
 
-def _floor_output(length: Any, kernel_size: Any, stride: Any, dilation: Any) -> Any:
-    # Kernel positions j = 0, 1, ... fit while s*j + d*(k - 1) <= length - 1.
-    return (length - dilation * (kernel_size - 1) - 1) // stride + 1
-
-
-def _require_window(input_size, kernel_size, padding, dilation) -> None:
+def _require_window(input_size: Any, kernel_size: Any, padding: tuple[Any, Any], dilation: Any) -> None:
     before, after = padding
     if all(check.known(v) for v in (input_size, kernel_size, before, after, dilation)):
-        span = dilation * (kernel_size - 1) + 1
-        if input_size + before + after < span:
+        if not rules.fits(input_size, kernel_size, 1, dilation, before, after):
             raise ParameterError(
                 "input_size",
                 input_size,
                 f"no kernel position fits: i + p_l + p_r = {input_size + before + after}"
-                f" < d(k - 1) + 1 = {span}",
+                f" < d(k - 1) + 1 = {rules.span(kernel_size, dilation)}",
             )
 
 
@@ -59,7 +54,7 @@ def _conv_1d(input_size, kernel_size, stride=1, padding=0, dilation=1):
     dilation = check.positive("dilation", dilation)
     pad = check.padding_pair("padding", padding)
     _require_window(input_size, kernel_size, pad, dilation)
-    return _floor_output(input_size + pad[0] + pad[1], kernel_size, stride, dilation)
+    return rules.floor_count(input_size, kernel_size, stride, dilation, pad[0], pad[1])
 
 
 def _pool_1d(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
@@ -70,30 +65,24 @@ def _pool_1d(input_size, kernel_size, stride=None, padding=0, dilation=1, ceil_m
     pad = check.padding_pair("padding", padding)
     for side, amount in zip(("padding[0]", "padding[1]") if pad[0] != pad[1] else ("padding",) * 2, pad):
         if check.known(amount) and check.known(kernel_size) and 2 * amount > kernel_size:
-            raise ParameterError(side, amount, f"pooling padding must be at most half the kernel size ({kernel_size}), as PyTorch requires")
+            raise ParameterError(side, amount, f"pooling padding must be at most half the kernel size ({kernel_size}),"
+                                 " as PyTorch requires")
     if not ceil_mode:
         return _conv_1d(input_size, kernel_size, stride, pad, dilation)
     input_size = check.positive("input_size", input_size)
     stride = check.positive("stride", stride)
     dilation = check.positive("dilation", dilation)
+    values = (input_size, kernel_size, stride, dilation, pad[0], pad[1])
+    if all(check.known(v) for v in values) and not rules.fits(*values, ceil_mode=True):
+        raise ParameterError(
+            "input_size", input_size,
+            "no pooling window fits: ceil mode needs i + p_l + p_r + s > d(k - 1) + 1, but"
+            f" i + p_l + p_r + s = {input_size + pad[0] + pad[1] + stride}"
+            f" and d(k - 1) + 1 = {rules.span(kernel_size, dilation)}")
     # Ceil mode keeps a last, partial window, but (PyTorch, ONNX) only when it
     # starts inside the input or the left padding, never in the right padding.
-    reach = input_size + pad[0] + pad[1] - dilation * (kernel_size - 1) - 1
-    if all(check.known(v) for v in (reach, stride, pad[0])):
-        last = -(-reach // stride)  # the index of the last window, ceil(reach / s)
-        size = last + 1 if last * stride < input_size + pad[0] else last
-        if size < 1:
-            raise ParameterError(
-                "input_size", input_size,
-                f"no pooling window fits: ceil mode needs i + p_l + p_r + s = {reach + 1 + stride}"
-                f" > d(k - 1) + 1 = {dilation * (kernel_size - 1) + 1}")
-        return size
-    from sympy import Min, ceiling, floor
-
-    # The same rule as one expression: window j is kept while j <= ceil(reach/s) and
-    # s j <= i + p_l - 1. Exact whenever p_r <= d(k - 1) + 1, which the half-kernel
-    # limit on pooling padding guarantees.
-    return Min(ceiling(reach / stride), floor((input_size + pad[0] - 1) / stride)) + 1
+    # The count is exact here since the half-kernel limit above gives p_r <= d(k - 1) + 1.
+    return rules.ceil_count(*values)
 
 
 def output_padding_rule(stride: Any, dilation: Any) -> str:
@@ -114,7 +103,8 @@ def _transposed_1d(input_size, kernel_size, stride=1, padding=0, dilation=1, out
     size = stride * (input_size - 1) - pad[0] - pad[1] + dilation * (kernel_size - 1) + extra + 1
     if check.known(size) and size < 1:
         raise ParameterError(
-            "padding", padding, f"the transposed output size s(i' - 1) - p_l - p_r + d(k - 1) + a + 1 = {size} must be at least 1"
+            "padding", padding,
+            f"the transposed output size s(i' - 1) - p_l - p_r + d(k - 1) + a + 1 = {size} must be at least 1"
         )
     return size
 
