@@ -26,10 +26,10 @@ from typing import Mapping
 from sympy import Eq, Mod, floor
 
 from symconv.core.errors import ParameterError
-from symconv.guide.model import Equivalent, Relationship
+from symconv.guide.model import Equivalent, Kind, Relationship
 from symconv.core.symbols import a, d, i, i_prime, k, n, o, o_prime, p, s
 
-_CONV = "convolution"
+_CONV: Kind = "conv"
 
 
 def _transposed(number, title, section, conditions, rhs, p_prime, a_value=0, **extra) -> Relationship:
@@ -61,7 +61,7 @@ def _catalogue() -> dict[int, Relationship]:
         Relationship(6, "Zero padding, non-unit strides", "2.4", _CONV,
                      (Eq(d, 1),), Eq(o, floor((i + 2 * p - k) / s) + 1),
                      example=dict(i=5, k=3, s=2, p=1), figure="2.6"),
-        Relationship(7, "Pooling", "3", "pooling",
+        Relationship(7, "Pooling", "3", "pool",
                      (Eq(p, 0), Eq(d, 1)), Eq(o, floor((i - k) / s) + 1),
                      example=dict(i=5, k=3, s=1, p=0), figure="1.6"),
         _transposed(8, "No zero padding, unit strides, transposed", "4.3",

@@ -59,8 +59,8 @@ class Derivation:
 
 @dataclass(frozen=True)
 class TransposedDerivation(Derivation):
-    solution: tuple[Eq, ...] = ()
-    equivalent: Equivalent | None = None
+    solution: tuple[Eq, ...]
+    equivalent: Equivalent
 
 
 def _as(solved: sympy.Expr, form: sympy.Expr) -> sympy.Expr:
@@ -170,7 +170,10 @@ def specialise(number: int) -> Derivation:
         a_symmetric = Mod(eq.a.args[0].subs(symmetric), S.s, evaluate=False)
         start = Tuple(Eq(S.o_prime, general.result.rhs.subs(symmetric)),
                       Eq(S.a, a_symmetric), Eq(S.p_prime, eq.p_prime.subs(symmetric)))
-        stated = Tuple(rel.equation, Eq(S.a, rel.equivalent.a), Eq(S.p_prime, rel.equivalent.p_prime))
+        claimed = rel.equivalent
+        if claimed is None:
+            raise SymconvError(f"relationship {number} is transposed but states no equivalent convolution (a bug)")
+        stated = Tuple(rel.equation, Eq(S.a, claimed.a), Eq(S.p_prime, claimed.p_prime))
     else:
         start = Eq(rel.lhs, general_output_size().subs(symmetric))
         stated = rel.equation

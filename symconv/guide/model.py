@@ -19,7 +19,8 @@ from sympy import Eq, Expr
 from symconv.core import display
 from symconv.core import symbols as S
 
-Kind = Literal["convolution", "pooling", "transposed"]
+#: The layer kinds of the guide, named as symconv.layers.kinds names them.
+Kind = Literal["conv", "pool", "transposed"]
 
 
 @dataclass(frozen=True)

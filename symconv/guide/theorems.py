@@ -68,7 +68,7 @@ def _relationship_theorem(number: int) -> Theorem:
         return Theorem(f"relationship-{number}", f"Relationship {number}: {rel.title}", rel.equation,
                        hypotheses, ((S.o, general),), variables, _conv_truth)
     eq = _equivalent(rel.equivalent)
-    derived_p = _equivalent(transposed().equivalent).p_prime.subs(S.p_l, S.p)
+    derived_p = transposed().equivalent.p_prime.subs(S.p_l, S.p)
     statement = And(Eq(S.o_prime, S.i), Eq(eq.p_prime, derived_p))
     definitions = ((S.i_prime, general), (S.a, eq.a), (S.o_prime, rel.rhs))
     return Theorem(f"relationship-{number}",
@@ -95,9 +95,9 @@ def theorems() -> dict[str, Theorem]:
                 ((o, general.subs({p_l: S.p, p_r: S.p})),), (i, k, s, S.p, d, S.n), _conv_truth),
         Theorem("round-trip", "The transposed convolution with a recovers every i (dilation, asymmetric padding)",
                 Eq(S.o_prime, i), (_domain(p_l, p_r),),
-                ((S.i_prime, general), (a, _equivalent(tr.equivalent).a), (S.o_prime, tr.result.rhs)), asym, _transposed_truth),
+                ((S.i_prime, general), (a, tr.equivalent.a), (S.o_prime, tr.result.rhs)), asym, _transposed_truth),
         Theorem("a-range", "The extra zeros a are always in 0..s-1",
-                And(Le(0, a, evaluate=False), Le(a, s - 1)), (_domain(p_l, p_r),), ((a, _equivalent(tr.equivalent).a),), asym),
+                And(Le(0, a, evaluate=False), Le(a, s - 1)), (_domain(p_l, p_r),), ((a, tr.equivalent.a),), asym),
         Theorem("ambiguity-same-output",
                 "The s input sizes s(o - 1) + d(k - 1) + 1 - p_l - p_r + a, a = 0..s-1, all give o",
                 Eq(o_of_i, o), (Le(0, a, evaluate=False), Le(a, s - 1), Ge(sized, 1)),

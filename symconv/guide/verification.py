@@ -127,7 +127,7 @@ def cases(rel: Relationship, box: Box) -> Iterator[tuple[int, int, int, int, int
 
 def _conv_checker(rel: Relationship) -> Callable[[tuple], Optional[Counterexample]]:
     formula = compile_expr(rel.rhs, _BASE)
-    count = oracle.count_pool_windows if rel.kind == "pooling" else oracle.count_positions
+    count = oracle.count_pool_windows if rel.kind == "pool" else oracle.count_positions
 
     def check(case: tuple) -> Optional[Counterexample]:
         i, k, s, p, d = case

@@ -105,7 +105,7 @@ def _example(rel: Relationship) -> tuple[Example, figures.Figure]:
     values = dict(rel.example)
     i, k, s, p, d = (values.get(name, default) for name, default in
                      (("i", 0), ("k", 0), ("s", 1), ("p", 0), ("d", 1)))
-    if rel.kind == "pooling":
+    if rel.kind == "pool":
         size = pool_output_size(i, k, s, p, d)
     else:
         size = conv_output_size(i, k, s, p, d)
