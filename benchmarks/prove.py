@@ -46,7 +46,8 @@ def main() -> None:
     prove_time = _median_seconds(prove, runs)
     print(f"theorems: {len(data['proofs'])}; statuses {statuses}; certificates checked {checked}; z3 {verdicts}")
     print(f"python -c 'import sympy': {sympy_time:.3f} s (median of {runs})")
-    print(f"symconv prove:            {prove_time:.3f} s (median of {runs}) = {prove_time / sympy_time:.1f}x import sympy")
+    print(f"symconv prove:            {prove_time:.3f} s (median of {runs})"
+          f" = {prove_time / sympy_time:.1f}x import sympy")
 
 
 if __name__ == "__main__":

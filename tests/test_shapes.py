@@ -150,7 +150,7 @@ def test_facade_is_lazy_and_complete():
     for name in symconv.__all__:
         assert getattr(symconv, name) is not None
     with pytest.raises(AttributeError):
-        symconv.no_such_name
+        _ = symconv.no_such_name
 
 
 def test_public_names_are_not_shadowed_by_submodules():

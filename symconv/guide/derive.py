@@ -92,7 +92,8 @@ def output_size() -> Derivation:
     steps = (
         Step(fits, "position j fits when its last tap, at s j + d(k - 1), still falls on the padded input"),
         Step(Le(j, limit_in_guide_form), "solved for j (s > 0)"),
-        Step(result, "the positions are j = 0, 1, …, ⌊bound⌋: that many plus one (the bound is ≥ 0 exactly when a kernel fits)"),
+        Step(result, "the positions are j = 0, 1, …, ⌊bound⌋: that many plus one"
+                     " (the bound is ≥ 0 exactly when a kernel fits)"),
         Step(Eq(o, result.rhs.subs({p_l: S.p, p_r: S.p})), "symmetric padding p_l = p_r = p"),
         Step(relationship(15).equation, "the same floor argument, as the guide writes it: Relationship 15"),
         Step(relationship(6).equation, "d = 1: Relationship 6"),
@@ -134,7 +135,8 @@ def transposed() -> TransposedDerivation:
     result = Eq(S.o_prime, output)
     steps = (
         Step(direct, "the direct convolution: output j, tap t reads input x"),
-        Step(equivalent, "the equivalent convolution: output x, flipped tap t' = k' - 1 - t, reads unit j of the stretched, padded input"),
+        Step(equivalent, "the equivalent convolution: output x, flipped tap t' = k' - 1 - t,"
+                         " reads unit j of the stretched, padded input"),
         Step(Eq(identity, 0), "both connect the same pairs for every j and t"),
         Step(coefficients, "a polynomial in j and t is zero only if every coefficient is"),
         Step(flip, "the flip sends tap k - 1 to tap 0, so k' = k"),

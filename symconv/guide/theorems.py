@@ -108,7 +108,8 @@ def theorems() -> dict[str, Theorem]:
         Theorem("ambiguity-only-these", "Every input size that gives o is one of those s sizes",
                 And(Eq(i, sized), Le(0, a, evaluate=False), Le(a, s - 1)), (_domain(p_l, p_r),),
                 ((a, Mod(E, s)), (o, general)), asym, _conv_truth),
-        Theorem("transposed-pytorch", "The derived o' is PyTorch's (i' - 1)s - p_l - p_r + d(k - 1) + output_padding + 1",
+        Theorem("transposed-pytorch",
+                "The derived o' is PyTorch's (i' - 1)s - p_l - p_r + d(k - 1) + output_padding + 1",
                 Eq(S.o_prime, (S.i_prime - 1) * s - p_l - p_r + d * (k - 1) + a + 1), (),
                 ((S.o_prime, tr.result.rhs),), (S.i_prime, k, s, p_l, p_r, d, a)),
     ]

@@ -34,7 +34,7 @@ import jinja2
 import sympy
 from markupsafe import Markup
 
-from symconv.core.errors import OutputError, ParameterError, SymconvError, TemplateError
+from symconv.core.errors import OutputError, SymconvError, TemplateError
 from symconv.core.printing import latex, text
 from symconv.present import figures
 

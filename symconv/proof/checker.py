@@ -331,7 +331,8 @@ class _Replay:
                 self.fail(node, f"fact {index} is not {kind} {expr}")
         self.side(node.low, facts, C.Relation("ge", part))
         self.side(node.high, facts, C.Relation("ge", D - 1 - part))
-        self.say(Tuple(Eq(q, M), Eq(r, part)), f"quotient and remainder are unique, as 0 ≤ {_show(part)} ≤ {_show(D - 1)}")
+        self.say(Tuple(Eq(q, M), Eq(r, part)),
+                 f"quotient and remainder are unique, as 0 ≤ {_show(part)} ≤ {_show(D - 1)}")
         self.node(node.then, facts + [("eq", q - M), ("eq", r - part)], goal)
 
     def _combine(self, node: C.Combine, facts, goal) -> None:
@@ -376,7 +377,8 @@ class _Replay:
 
     def _range(self, node: C.Range, facts, goal) -> None:
         x = node.symbol
-        if not (isinstance(x, sympy.Symbol) and x.is_integer and isinstance(node.low, int) and isinstance(node.high, int)
+        if not (isinstance(x, sympy.Symbol) and x.is_integer
+                and isinstance(node.low, int) and isinstance(node.high, int)
                 and 0 <= node.high - node.low < MAX_RANGE and len(node.branches) == node.high - node.low + 1):
             self.fail(node, "needs a symbol, integer bounds at most 64 apart, and one branch per value")
         self.side(node.above, facts, C.Relation("ge", x - node.low))

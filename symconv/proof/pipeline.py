@@ -83,7 +83,8 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
     except Unproved as failure:
         steps, checked, reason, ran_out = tuple(header), False, failure.reason, failure.budget
     except CheckError as rejection:  # the prover is wrong somewhere: never believe it
-        steps, checked, reason, ran_out = tuple(header), False, f"the checker rejected the certificate: {rejection}", False
+        reason = f"the checker rejected the certificate: {rejection}"
+        steps, checked, ran_out = tuple(header), False, False
     opinion: Optional[SmtResult] = second_opinion.result() if second_opinion is not None else None
     found_by = "enumeration" if counterexample is not None else ""
     if counterexample is None and opinion is not None and opinion.verdict == "sat":

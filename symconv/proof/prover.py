@@ -43,6 +43,8 @@ from symconv.proof.farkas import polynomial as _polynomial
 from symconv.proof.theorem import Theorem
 
 _DIVISIONS = (floor, ceiling, Mod)
+#: An open division ``N - D q - r = 0``: its numerator, divisor, quotient and remainder.
+_Division = tuple[sympy.Expr, sympy.Expr, sympy.Symbol, sympy.Symbol]
 _CHOICES = (Max, Min, Abs)
 _MAX_DEPTH = 3  #: nested refinements (case splits at the leaves) before a branch gives up
 _MAX_RANGE = 8  #: a remainder modulo at most this many is split into its values
@@ -205,7 +207,7 @@ class _Searcher:
             return self.pick(choices[0], facts, goal, depth)
         return self.finish(facts, goal, depth)
 
-    def division(self, kind: str, expr: sympy.Expr) -> Optional[tuple[sympy.Expr, sympy.Expr, sympy.Symbol, sympy.Symbol]]:
+    def division(self, kind: str, expr: sympy.Expr) -> Optional[_Division]:
         """``(N, D, q, r)`` when the fact is an open division ``N - D q - r = 0``."""
         if kind != "eq":
             return None
@@ -297,7 +299,8 @@ class _Searcher:
         ``E = D F`` turns ``E mod D`` into ``D F mod D``): the two are combined.
         """
         bounds = [n for n, (k, e) in enumerate(facts) if k == "ge" and sympy.expand(e - r) == 0][:1]
-        bounds += [n for n, (k, e) in enumerate(facts) if k == "ge" and sympy.expand(e - (denominator - 1 - r)) == 0][:1]
+        bounds += [n for n, (k, e) in enumerate(facts)
+                   if k == "ge" and sympy.expand(e - (denominator - 1 - r)) == 0][:1]
         if len(bounds) != 2:
             return None
         rewrites: list[tuple[sympy.Expr, Optional[int], sympy.Expr]] = [(numerator, None, sympy.Integer(0))]

@@ -60,7 +60,8 @@ class Theorem:
         """Refuse a theorem whose quantifiers are unclear: one line naming the symbol and the rule."""
         for variable in self.variables:
             if not isinstance(variable, sympy.Symbol) or variable.is_integer is not True:
-                raise ParameterError("variables", str(variable), "every variable of a theorem must be an integer symbol")
+                raise ParameterError("variables", str(variable),
+                                     "every variable of a theorem must be an integer symbol")
         if len(set(self.variables)) != len(self.variables):
             raise ParameterError("variables", ", ".join(map(str, self.variables)), "a variable is listed twice")
         known = set(self.variables)
