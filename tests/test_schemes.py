@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from symconv.guide import queries
 from symconv.guide import shapes
 from symconv import schemes as schemes_module
+from symconv.schemes import check as check_module
 from symconv.cli import main
 from symconv.core.errors import SchemeError, SymconvError
 from symconv.core.numeric import compile_expr
@@ -412,7 +413,7 @@ def test_a_claim_checked_on_no_case_is_not_called_enumerated(capsys, tmp_path):
 
 
 def test_a_conflict_is_reported_as_a_bug(monkeypatch, capsys):
-    real = schemes_module.prove
+    real = check_module.prove
 
     def conflicted(theorem, ranges=None):
         proof = real(theorem, ranges)
@@ -420,7 +421,7 @@ def test_a_conflict_is_reported_as_a_bug(monkeypatch, capsys):
             return proof
         return dataclasses.replace(proof, status="conflict", counterexample={"i": 1, "k": 1, "s": 1, "d": 1, "o": 1})
 
-    monkeypatch.setattr(schemes_module, "prove", conflicted)
+    monkeypatch.setattr(check_module, "prove", conflicted)
     found = check_scheme(scheme("causal"), bound=4)
     assert found.claims[0].status == "conflict" and not found.holds
     assert ("conflict          o = ⌈i/s⌉: the prover's checked proof and the counterexample "
