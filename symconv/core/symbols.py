@@ -45,6 +45,14 @@ d_prime = _positive("d'")
 p_prime = Symbol("p'", integer=True)  #: may be negative: cropping
 i_tilde = _positive("ĩ'")  #: stretched input: i' + (s - 1)(i' - 1)
 
+# The same quantities as a claim names them: defined values whose bounds must be
+# proved, so they carry no sign. They print as o, a and o' (a user's claim says
+# "o >= 1"), but with the guide's assumptions sympy would settle ``o >= 1`` or
+# ``0 <= a`` while the claim is read, and a claim would be "proved" on nothing.
+o_claimed = Symbol("o", integer=True)  #: the output size in a scheme's claims
+a_claimed = Symbol("a", integer=True)  #: the output_padding in a scheme's claims
+o_prime_claimed = Symbol("o'", integer=True)  #: the transposed output size in a scheme's claims
+
 # Indices used by derivations and proofs.
 j = _nonnegative("j")  #: output position
 t = _nonnegative("t")  #: kernel tap
@@ -55,5 +63,6 @@ TRANSPOSED_SYMBOLS = (i_prime, o_prime, k_prime, s_prime, d_prime, p_prime, i_ti
 __all__ = [
     "i", "k", "s", "d", "o", "p", "p_l", "p_r", "a", "n",
     "i_prime", "o_prime", "k_prime", "s_prime", "d_prime", "p_prime", "i_tilde",
+    "o_claimed", "a_claimed", "o_prime_claimed",
     "j", "t", "GUIDE_SYMBOLS", "TRANSPOSED_SYMBOLS",
 ]

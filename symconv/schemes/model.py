@@ -28,15 +28,9 @@ from symconv.proof import Proof
 Status = Literal["proved", "holds-enumerated", "unproved", "false", "conflict"]
 
 #: The output size, the output_padding and the transposed output size as a scheme's
-#: claims and theorems see them: defined quantities whose bounds are proved, not assumed.
-#: They print as the guide's o, a and o' but are not ``symconv.core.symbols.o``, ``.a``
-#: and ``.o_prime`` on purpose. Those carry the guide's assumptions (o positive, a
-#: nonnegative), with which sympy settles ``0 <= a`` or ``o >= 1`` while the claim is
-#: parsed (it would read ``True``, checked on nothing) and drops ``0 <= a`` from the
-#: theorem that the transpose gives back ``i``.
-o = Symbol("o", integer=True)
-a = Symbol("a", integer=True)
-o_t = Symbol("o'", integer=True)
+#: claims and theorems see them: defined quantities whose bounds are proved, not assumed
+#: (``symconv.core.symbols`` says why they are not the guide's ``o``, ``a`` and ``o'``).
+o, a, o_t = S.o_claimed, S.a_claimed, S.o_prime_claimed
 
 
 @dataclass(frozen=True)
