@@ -180,3 +180,32 @@ def test_solve_per_axis(capsys):
 def test_solve_same_at_stride_1_still_works(capsys):
     code, out, _ = run(capsys, "solve", "padding", "-i", "6", "-k", "4", "--same")
     assert code == 0 and out.startswith("output_size 6: total 3")
+
+
+# Text output is for people: a Python "None" (or "nan") leaking into it is a bug. Each command's
+# answers include the cases where something is absent: no solution, no alignment, no counterexample.
+TEXT_COMMANDS = [
+    ["list"], ["show", "7"], ["show", "14"],
+    ["shape", "conv", "-i", "5", "-k", "3"], ["shape", "pool", "-i", "5", "-k", "2", "--ceil-mode"],
+    ["shape", "transposed", "-i", "5", "-k", "3", "-s", "2", "--output-padding", "1"],
+    ["shape", "conv", "-i", "224,160", "-k", "3,1", "-s", "2"],
+    ["transpose", "-k", "3", "-s", "2", "-p", "1"], ["transpose", "-k", "3", "-s", "2", "-p", "1", "-i", "6"],
+    ["solve", "inputs", "-o", "112", "-k", "7", "-s", "2", "-p", "3"],
+    ["solve", "inputs", "-o", "1", "-k", "3", "-s", "1", "-p", "5"],
+    ["solve", "padding", "-i", "6", "-k", "4", "--same"], ["solve", "padding", "-i", "224", "-k", "7", "-s", "2", "--ceil"],
+    ["solve", "output-padding", "-i", "89", "-k", "2", "-s", "2"],
+    ["verify", "--bound", "6", "--max-kernel-size", "3"],
+    ["scheme", "list"], ["scheme", "check", "causal"], ["scheme", "compare", "torch-same", "tf-same", "-k", "3", "-s", "2"],
+    ["net", "conv k=3 p=1 @e1; pool k=2; conv k=3 p=1; tconv k=2 s=2 @d1 | e1=d1", "-i", "89"],
+    ["net", "conv k=3 p=1 @e1; pool k=2; conv k=3 p=1; tconv k=2 s=2 @d1 | e1=d1", "-i", "88"],
+    ["net", "conv k=3 s=2 scheme=tf-same; pool k=2"], ["net", "tconv k=2 s=2 p=1; conv k=1 p=1", "-i", "10"],
+    ["net", "conv k=7,1 s=2 p=3:3,0:0; pool k=3 s=2 p=1", "-i", "224,160"],
+]
+
+
+@pytest.mark.parametrize("argv", TEXT_COMMANDS, ids=" ".join)
+def test_text_output_never_says_none(capsys, argv):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    assert out.strip() and "None" not in out and "nan" not in out.split()
