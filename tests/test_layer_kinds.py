@@ -12,7 +12,7 @@ from symconv.core.numeric import compile_expr
 from symconv.core.symbols import i
 from symconv.layers import (
     Layer, LayerAxis, LayerKind, Stack, aligned_inputs, exact_inputs, layer_kind, layer_kinds, output_size,
-    parse_stack, receptive_field, register, same_size_inputs, sizes, summary, unregister, valid_input_sizes,
+    parse_stack, receptive_field, register, same_size_inputs, sizes, unregister, valid_input_sizes,
 )
 from symconv.layers.regions import through_window
 
@@ -162,7 +162,7 @@ def test_a_registered_kind_runs_through_every_stage(trim):
     assert receptive_field(net).size == 4
     assert str(valid_input_sizes(net)) == "i ≥ 4"
     assert str(aligned_inputs(net)) == "no input size"
-    assert summary(net, (11, 12))["sizes"][-1] == [8, 10]
+    assert sizes(net, (11, 12))[-1] == (8, 10)
     assert sizes(Stack([Layer("trim", (3, 1))]), (5, 5)) == [(3, 5)]
     with pytest.raises(ParameterError, match="layer 1 k=0 is invalid"):
         parse_stack("trim k=0")

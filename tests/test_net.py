@@ -1,10 +1,12 @@
 """`symconv net` and the stack derivation document."""
 
 import json
+import re
 import shutil
 import subprocess
 
 import pytest
+from sympy import floor
 
 from symconv.cli import main
 from symconv.present.document import build_stack_document
@@ -26,9 +28,39 @@ def test_net_json_keys(capsys):
     code, out, _ = run(capsys, "net", UNET, "--json")
     data = json.loads(out)
     assert code == 0
-    assert {"output_size", "receptive_field", "effective_stride", "effective_padding", "valid_input_sizes"} <= set(data)
-    assert data["output_size"] == "16⌊i/16⌋"
-    assert data["aligned_input_sizes"] == "i ≡ 0 (mod 16), i ≥ 16"
+    assert {"output_size", "receptive_field", "effective_stride", "effective_padding", "reason",
+            "valid_input_sizes"} <= set(data)
+    assert data["output_size"]["expr"] == "16*floor(i/16)" and data["output_size"]["text"] == "16⌊i/16⌋"
+    assert "value" not in data["output_size"]
+    assert data["receptive_field"] == 110 and data["effective_stride"] == 1 and data["reason"] is None
+    assert data["aligned_input_sizes"] == {"modulus": 16, "residues": [0], "min": 16, "also": [], "except": [],
+                                           "text": "i ≡ 0 (mod 16), i ≥ 16"}
+
+
+def test_net_json_gives_each_formula_at_the_input_size(capsys):
+    _, out, _ = run(capsys, "net", UNET, "-i", "160", "--json")
+    assert json.loads(out)["output_size"]["value"] == 160
+    _, out, _ = run(capsys, "net", UNET, "-i", "224,160", "--json")  # one layer for every axis
+    assert json.loads(out)["output_size"]["value"] == [224, 160]
+    _, out, _ = run(capsys, "net", "conv k=7,5 s=2 p=3:3,2:2; pool k=3 s=2 p=1; conv k=3,1", "-i", "224,160", "--json")
+    axes = json.loads(out)["axes"]  # per-axis layers: each axis at its own size
+    assert [axis["output_size"]["text"] for axis in axes] == ["⌈i/4⌉ - 2", "⌈i/4⌉"]
+    assert [axis["output_size"]["value"] for axis in axes] == [54, 40]
+    code, out, _ = run(capsys, "net", "conv k=7; pool k=2", "-i", "3", "--json")  # no value where it does not run
+    data = json.loads(out)
+    assert code == 1 and "value" not in data["output_size"] and data["error"].startswith("layer 1 (conv k=7)")
+
+
+def test_net_json_numbers_are_numbers(capsys):
+    _, out, _ = run(capsys, "net", "tconv k=2 s=2", "--json")
+    assert json.loads(out)["effective_stride"] == {"numerator": 1, "denominator": 2}
+    _, out, _ = run(capsys, "net", "tconv k=1 s=2 p=1", "--json")  # output unit 0 sees no input
+    data = json.loads(out)
+    assert data["receptive_field"] == 1 and data["effective_padding"] is None and data["reason"] is None
+    _, out, _ = run(capsys, "net", "conv k=3 scheme=tf-same s=2; pool k=2", "--json")
+    data = json.loads(out)
+    assert data["receptive_field"] is data["effective_stride"] is data["effective_padding"] is None
+    assert "its padding depends on the input size" in data["reason"]
 
 
 def test_net_misaligned_input_names_the_pairs_and_the_next_size(capsys):
@@ -36,7 +68,7 @@ def test_net_misaligned_input_names_the_pairs_and_the_next_size(capsys):
     data = json.loads(out)
     assert code == 1
     assert data["sizes"][0] == 89 and data["sizes"][-1] == 80
-    assert {entry["pair"]: entry["sizes"] for entry in data["alignment"]}["e1=d1"] == [89, 80]
+    assert {tuple(entry["taps"]): entry["sizes"] for entry in data["alignment"]}["e1", "d1"] == [89, 80]
     assert data["next_aligned_input_size"] == 96
 
 
@@ -86,7 +118,8 @@ def test_net_per_axis_stack(capsys):
     code, out, _ = run(capsys, "net", spec, "-i", "224,160", "--json")
     data = json.loads(out)
     assert code == 0 and data["sizes"] == [[112, 80], [56, 40], [56, 40], [112, 80]]
-    assert data["output_size"] == ["2⌈i/4⌉", "2⌈i/4⌉"] and data["receptive_field"] == [11, 9]
+    assert [axis["output_size"]["text"] for axis in data["axes"]] == ["2⌈i/4⌉", "2⌈i/4⌉"]
+    assert [axis["receptive_field"] for axis in data["axes"]] == [11, 9]
     code, out, _ = run(capsys, "net", spec, "-i", "224")
     assert code == 0
     assert out.splitlines()[0] == "axis 0: conv k=7 s=2 p=3 @a; pool k=3 s=2 p=1; conv k=1; upsample f=2 @b | a=b"
@@ -128,3 +161,55 @@ def test_net_renders_one_document_per_axis(tmp_path, capsys):
 def test_net_per_axis_bad_input(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- the data behind net's text and JSON
+
+
+def test_stack_data_holds_raw_values():
+    from fractions import Fraction
+
+    from symconv.core.symbols import i
+    from symconv.layers import InputSizes, aligned_inputs, receptive_field
+    from symconv.present.data import stack_data
+
+    stack = parse_stack(UNET)
+    found = stack_data(stack, 89)
+    assert found["output_size"] == 16 * floor(i / 16)
+    assert found["valid_input_sizes"] == InputSizes(1, (0,), 16)
+    assert found["aligned_input_sizes"] == aligned_inputs(stack).answer
+    assert found["sizes"][-1] == 80 and found["receptive_field"] == receptive_field(stack).size
+    assert found["next_aligned_input_size"] == 96
+    assert stack_data(stack, (96, 64))["sizes"][-1] == [96, 64]
+    failed = stack_data(parse_stack("conv k=3; conv k=3"), 3)
+    assert failed["error"].startswith("layer 2 (conv k=3) input_size=1 is invalid") and "sizes" not in failed
+    assert stack_data(parse_stack("pool k=2; tconv k=3 s=2"))["effective_stride"] == 1
+    assert stack_data(parse_stack("tconv k=2 s=2"))["effective_stride"] == Fraction(1, 2)
+
+
+def test_stack_data_per_axis():
+    from symconv.core.symbols import i
+    from symconv.present.data import stack_data
+
+    net = parse_stack("conv k=3,1 p=1:1,0:0 @a; pool k=2,1; upsample f=2,1 @b | a=b")
+    found = stack_data(net, (89, 50))
+    assert [axis["output_size"] for axis in found["axes"]] == [2 * floor(i / 2), i]
+    assert [str(axis["aligned_input_sizes"]) for axis in found["axes"]] == ["i ≡ 0 (mod 2), i ≥ 2", "i ≥ 1"]
+    assert found["sizes"] == [[89, 50], [44, 50], [88, 50]]
+    assert found["alignment"][0]["aligned"] is False and found["next_aligned_input_size"] == [90, 50]
+
+
+@pytest.mark.parametrize("size, rule", [((), "input_size=() is invalid: give at least one axis"),
+                                        (0, "input_size=0 is invalid")])
+def test_stack_data_refuses_a_bad_input_size(size, rule):
+    from symconv.core.errors import ParameterError
+    from symconv.present.data import stack_data
+
+    with pytest.raises(ParameterError, match=re.escape(rule)):
+        stack_data(parse_stack("conv k=3"), size)
+
+
+def test_a_one_axis_stack_at_one_size_per_axis_names_the_next_aligned_size(capsys):
+    code, out, _ = run(capsys, "net", "conv k=3 p=1 @e1; pool k=2; conv k=3 p=1; tconv k=2 s=2 @d1 | e1=d1",
+                       "-i", "88,89")
+    assert code == 1 and out.splitlines()[-1] == "  the smallest aligned input size from 88,89 up is 88,90"

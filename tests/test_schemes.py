@@ -20,9 +20,12 @@ from symconv.core.errors import SchemeError, SymconvError
 from symconv.core.numeric import compile_expr
 from symconv.core.printing import text
 from symconv.schemes import (
-    Scheme, builtin_schemes, check_scheme, compare, comparison_text, declare, load_scheme, output_size,
-    report_data, report_text, resolve, scheme, scheme_from_toml,
+    Scheme, builtin_schemes, check_scheme, compare, declare, load_scheme, output_size, resolve, scheme,
+    scheme_from_toml,
 )
+from symconv.present.data import scheme_report_data
+from symconv.present.serialise import dumps
+from symconv.present.text import comparison_text, scheme_report_text
 
 CONVENTIONS = json.loads((Path(__file__).parent / "data" / "framework_conventions.json").read_text())
 
@@ -405,7 +408,7 @@ def test_a_claim_checked_on_no_case_is_not_called_enumerated(capsys, tmp_path):
     (result,) = report_.claims
     assert (result.status, result.cases) == ("unproved", 0) and not report_.holds
     assert "no case with i <= 4, k <= 5, s <= 4, d <= 3 lies in the domain, so nothing was checked" in \
-        report_text(report_)
+        scheme_report_text(report_)
     path = tmp_path / "late.toml"
     path.write_text(content)
     code, out, _ = run(capsys, "scheme", "check", str(path), "--bound", "4", "--json")
@@ -425,8 +428,8 @@ def test_a_conflict_is_reported_as_a_bug(monkeypatch, capsys):
     found = check_scheme(scheme("causal"), bound=4)
     assert found.claims[0].status == "conflict" and not found.holds
     assert ("conflict          o = ⌈i/s⌉: the prover's checked proof and the counterexample "
-            "i=1, k=1, s=1, d=1, o=1 disagree: a bug in symconv") in report_text(found)
-    assert report_data(found)["claims"][0]["status"] == "conflict"
+            "i=1, k=1, s=1, d=1, o=1 disagree: a bug in symconv") in scheme_report_text(found)
+    assert scheme_report_data(found)["claims"][0]["status"] == "conflict"
 
 
 # --- budgets: each of these once ran for minutes, died, or ran out of memory ----------------------
@@ -572,7 +575,7 @@ def test_malicious_file_stays_inert(tmp_path, monkeypatch):
                     'claims = ["o <= i"]\n')
     loaded = load_scheme(path)
     assert loaded.description == "\\input{/etc/passwd} $(rm -rf /)"
-    assert loaded.description in report_text(check_scheme(loaded, bound=4))
+    assert loaded.description in scheme_report_text(check_scheme(loaded, bound=4))
 
 
 def test_python_declarations_are_checked_too():
@@ -602,12 +605,17 @@ def test_cli_check_json(capsys):
     code, out, err = run(capsys, "scheme", "check", "tf-same", "--json")
     data = json.loads(out)
     assert code == 0 and err == ""
-    assert {"scheme", "output_size", "claims", "before", "after", "where", "transposed", "padding"} <= set(data)
-    assert data["scheme"] == "tf-same" and data["output_size"] == "⌈i/s⌉"
-    assert data["claims"] == [
-        {"claim": "o = ⌈i/s⌉", "status": "proved", "cases": 960, "counterexample": None, "reason": None},
-        {"claim": "transposable", "status": "proved", "cases": 960, "counterexample": None, "reason": None}]
+    assert {"name", "output_size", "claims", "before", "after", "where", "transposed", "padding"} <= set(data)
+    assert data["name"] == "tf-same" and data["output_size"]["text"] == "⌈i/s⌉"
+    own = {"name": "o", "domain": "integer"}
+    assert [(c["name"], c["claim"]["expr"], c["claim"].get("symbols"), c["status"], c["cases"]) for c in data["claims"]] == [
+        ("tf-same: claim 1", "Eq(o, ceiling(i/s))", {"o": own}, "proved", 960),
+        # "transposable" is the claim that the transpose with a gives back i: JSON gives what it states
+        ("tf-same: transposable", "Eq(o_prime, i) & (Le(0, a)) & (Le(a, s - 1))",
+         {"a": {**own, "name": "a"}, "o_prime": {**own, "name": "o'"}}, "proved", 960)]
+    assert all(c["counterexample"] is None and c["reason"] is None for c in data["claims"])
     assert data["transposed"]["recovers_input"]["status"] == "proved"
+    assert data["transposed"]["stride"] == 1 and data["transposed"]["a"]["text"].endswith("mod s")
 
 
 def test_cli_check_text_says_enumerated_is_not_a_proof(capsys, tmp_path):
@@ -658,8 +666,9 @@ def test_cli_compare(capsys):
     code, out, _ = run(capsys, "scheme", "compare", "tf-same", "onnx-same-lower", "torch-same", "-k", "4", "-s",
                        "2", "-i", "5,6", "--json")
     data = json.loads(out)
-    assert code == 0 and (data["kernel_size"], data["stride"], data["sizes"]) == (4, 2, [5, 6])
-    by_name = {row["scheme"]: row for row in data["schemes"]}
+    assert code == 0 and (data["kernel_size"], data["stride"], data["input_sizes"]) == (4, 2, [5, 6])
+    by_name = {row["name"]: row for row in data["schemes"]}
+    assert by_name["tf-same"]["output_size"]["text"] == "⌈i/2⌉" and by_name["torch-same"]["before"] == 1
     assert [(c["before"], c["after"]) for c in by_name["tf-same"]["cells"]] == [(1, 2), (1, 1)]
     assert [(c["before"], c["after"]) for c in by_name["onnx-same-lower"]["cells"]] == [(2, 1), (1, 1)]
     assert not by_name["torch-same"]["applicable"]
@@ -670,5 +679,5 @@ def test_cli_compare(capsys):
 
 
 def test_report_data_is_json_ready():
-    json.dumps(report_data(report("pool-ceil")))
-    assert report_data(report("pool-ceil"))["ceil_mode"] is True
+    data = json.loads(dumps(scheme_report_data(report("pool-ceil"))))
+    assert data["ceil_mode"] is True and data["parameters"] == ["p"] and data["transposed"] is None

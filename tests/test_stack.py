@@ -1,6 +1,5 @@
 """Stacks: parsing, composed sizes, receptive fields and alignment, against brute force."""
 
-import json
 from fractions import Fraction
 
 import numpy as np
@@ -16,7 +15,7 @@ from symconv.core.numeric import compile_expr
 from symconv.layers import (
     MAX_LAYERS, MAX_TEXT_LENGTH, InputSizes, Layer, Stack, aligned_inputs, exact_inputs, inputs_for_output,
     output_size, parse_stack, receptive_field, receptive_fields, same_size_inputs, simplification_steps,
-    size_expressions, sizes, summary, valid_input_sizes,
+    size_expressions, sizes, valid_input_sizes,
 )
 from symconv.core.printing import text
 from symconv.core.symbols import i
@@ -368,20 +367,6 @@ def test_input_sizes(sizes_, text_, members, others, smallest):
     assert sizes_.smallest_at_least(10) == smallest
 
 
-def test_summary_is_json():
-    stack = parse_stack(PADDED_UNET)
-    found = json.loads(json.dumps(summary(stack, 89)))
-    assert found["output_size"] == "16⌊i/16⌋"
-    assert found["valid_input_sizes"] == "i ≥ 16"
-    assert found["aligned_input_sizes"] == "i ≡ 0 (mod 16), i ≥ 16"
-    assert found["sizes"][-1] == 80 and found["receptive_field"] == receptive_field(stack).size
-    assert json.loads(json.dumps(summary(stack, (96, 64))))["sizes"][-1] == [96, 64]
-    failed = summary(parse_stack("conv k=3; conv k=3"), 3)
-    assert failed["error"].startswith("layer 2 (conv k=3) input_size=1 is invalid")
-    assert summary(parse_stack("pool k=2; tconv k=3 s=2"))["effective_stride"] == 1
-    assert summary(parse_stack("tconv k=2 s=2"))["effective_stride"] == "1/2"
-
-
 # ---------------------------------------------------------------- receptive fields
 
 
@@ -690,15 +675,6 @@ def test_per_axis_sizes():
     with pytest.raises(ParameterError, match="axes=2 is invalid"):
         receptive_field(net)
     assert str(valid_input_sizes(net.along(1))) == "i ≥ 1"
-
-
-def test_per_axis_summary():
-    net = parse_stack("conv k=3,1 p=1:1,0:0 @a; pool k=2,1; upsample f=2,1 @b | a=b")
-    found = json.loads(json.dumps(summary(net, (89, 50))))
-    assert found["output_size"] == ["2⌊i/2⌋", "i"]
-    assert found["aligned_input_sizes"] == ["i ≡ 0 (mod 2), i ≥ 2", "i ≥ 1"]
-    assert found["sizes"] == [[89, 50], [44, 50], [88, 50]]
-    assert found["alignment"][0]["aligned"] is False and found["next_aligned_input_size"] == [90, 50]
 
 
 # ---------------------------------------------------------------- ceilings preferred

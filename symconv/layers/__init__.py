@@ -16,8 +16,9 @@ connections, as residue classes. The modules, in the order a stack meets them:
 - :mod:`.simplify`: symbolic sizes with nested floors merged and ceilings preferred;
 - :mod:`.sizes`: every layer's size, numerically or symbolically, per axis;
 - :mod:`.receptive`: exact receptive fields;
-- :mod:`.alignment`: the residue decision procedure (:func:`aligned_inputs` and its kin);
-- :mod:`.summary`: a JSON-serialisable digest for the command line.
+- :mod:`.alignment`: the residue decision procedure (:func:`aligned_inputs` and its kin).
+
+What ``symconv net`` prints of a stack is built in :mod:`symconv.present` (``stack_data``, ``stack_text``).
 
 >>> net = parse_stack("conv k=3 p=1 @e1; pool k=2; conv k=3 p=1; tconv k=2 s=2 @d1 | e1=d1")
 >>> output_size(net)
@@ -39,13 +40,12 @@ from symconv.layers.receptive import ReceptiveField, receptive_field, receptive_
 from symconv.layers.regions import MAX_PERIOD
 from symconv.layers.simplify import simplification_steps, size_expressions
 from symconv.layers.sizes import output_size, sizes
-from symconv.layers.summary import summary
 
 __all__ = [
     "Layer", "Stack", "parse_stack", "scheme_padding", "sizes", "size_expressions", "output_size",
     "ReceptiveField", "receptive_fields", "receptive_field",
     "InputSizes", "ResidueCase", "Decision", "valid_input_sizes", "same_size_inputs",
-    "aligned_inputs", "inputs_for_output", "exact_inputs", "summary", "simplification_steps", "decision_steps",
+    "aligned_inputs", "inputs_for_output", "exact_inputs", "simplification_steps", "decision_steps",
     "MAX_TEXT_LENGTH", "MAX_LAYERS", "MAX_INTEGER", "MAX_PERIOD",
     "LayerKind", "LayerAxis", "layer_kind", "layer_kinds", "register", "unregister",
 ]

@@ -12,9 +12,11 @@ One encoder, :func:`dumps`, walks dicts, lists, tuples and dataclasses and encod
   ``sympy.parse_expr(E, local_dict=names())`` and :func:`symconv.core.parsing.parse_expression`
   (``parse_claim`` for a condition) read it back to an equal expression. ``T`` and ``L`` are the
   guide's notation in text and LaTeX. An expression with symbols of its own (a scheme's parameter,
-  a prover's fresh variable) lists them in ``"symbols"``, which :func:`names` takes;
+  the unsigned ``o`` and ``a`` of a scheme's claims, a prover's fresh variable) lists them in
+  ``"symbols"``, which :func:`names` takes. A small power is written as the product it is (``i*i``);
 - a set of input sizes (``symconv.layers.InputSizes``) as
-  ``{"modulus", "residues", "min", "also", "except", "text"}``.
+  ``{"modulus", "residues", "min", "also", "except", "text"}``;
+- a :class:`PerAxis` list as a list whose item n takes its values at the n-th input size.
 
 Anything else is a bug in symconv and raises ``TypeError``: nothing is written as its ``str()``.
 
@@ -57,6 +59,9 @@ DOMAINS: dict[str, dict[str, bool]] = {
     "any": {},
 }
 
+#: the largest exponent written out as a product (i*i for i**2); symconv's parser reads 200 nodes at most
+MAX_POWER = 16
+
 # The functions of the grammar both parsers read; a symbol must not shadow one.
 _GRAMMAR_NAMES = frozenset({"floor", "ceiling", "ceil", "Mod", "mod", "Max", "max", "Min", "min", "Abs", "abs",
                             "Eq", "Ne", "True", "False", "None"})
@@ -71,11 +76,18 @@ def _sympy() -> Any:
 
 
 def _core_symbols() -> dict[str, Any]:
+    """symconv's symbols by identifier. A later symbol that prints like an earlier one (a scheme's claimed
+    ``o``, with no sign) is not one of them: it is written as a symbol of its own, listed in ``"symbols"``."""
     from sympy import Symbol
 
     from symconv.core import symbols
 
-    return {name: value for name in symbols.__all__ if isinstance(value := getattr(symbols, name), Symbol)}
+    table: dict[str, Any] = {}
+    for name in symbols.__all__:
+        value = getattr(symbols, name)
+        if isinstance(value, Symbol) and all(value.name != known.name for known in table.values()):
+            table[name] = value
+    return table
 
 
 def names(symbols: Optional[Mapping[str, Mapping[str, str]]] = None) -> dict[str, Any]:
@@ -107,14 +119,19 @@ def _identifier(name: str) -> str:
 
 
 class _Writer:
-    """sympy's str() form, with every symbol checked and written as an identifier both parsers read."""
+    """sympy's str() form, with every symbol checked and written as an identifier both parsers read.
+
+    Within one expression object an identifier names one symbol: a symbol that is not symconv's (a scheme's
+    parameter, its claimed ``o`` with no sign) is listed in ``extra`` with its domain, and may take the name of
+    one of symconv's only where that one is absent.
+    """
 
     def __init__(self) -> None:
+        from sympy.printing.precedence import PRECEDENCE
         from sympy.printing.str import StrPrinter
 
-        core = _core_symbols()
-        self.core = {symbol: identifier for identifier, symbol in core.items()}
-        self.taken = {symbol.name: symbol for symbol in core.values()}
+        self.core = {symbol: identifier for identifier, symbol in _core_symbols().items()}
+        self.used: dict[str, Any] = {}  # identifier -> the symbol it writes
         self.extra: dict[str, dict[str, str]] = {}
         writer = self
 
@@ -127,23 +144,36 @@ class _Writer:
                 # (floor(x) <= 0 is x < 1) what parse_expr reads: its constructors do not.
                 return f"{_RELATIONS[expr.rel_op]}({self._print(expr.lhs)}, {self._print(expr.rhs)})"
 
+            def _print_Pow(self, expr: Any, rational: bool = False) -> str:
+                # symconv's parser has no '**': a square (a user's claim i*i % 4 != 2) is written as it was typed.
+                n = expr.exp
+                if n.is_Integer and n > 1:
+                    return "(" + "*".join([self.parenthesize(expr.base, PRECEDENCE["Mul"], strict=False)] * n) + ")"
+                if n.is_Integer and n < -1:
+                    return "1/" + self._print(type(expr)(expr.base, -n))
+                return str(super()._print_Pow(expr, rational))
+
         self.printer = Printer()
 
     def symbol(self, symbol: Any) -> str:
-        if symbol in self.core:
-            return self.core[symbol]
-        if symbol.name in self.taken:
-            raise TypeError(f"the symbol {symbol.name} has other assumptions than symconv's {symbol.name}: two "
-                            "different symbols would print alike (a bug in symconv)")
-        identifier = _identifier(symbol.name)
-        domain = next((domain for domain, assumptions in DOMAINS.items()
-                       if symbol == type(symbol)(symbol.name, **assumptions)), None)
-        if (domain is None or not identifier.isidentifier() or keyword.iskeyword(identifier)
-                or identifier in _GRAMMAR_NAMES or identifier in self.core.values()
-                or self.extra.get(identifier, {}).get("name", symbol.name) != symbol.name):
-            raise TypeError(f"cannot write the symbol {symbol.name!r} ({symbol.assumptions0}) so that it reads "
-                            "back (a bug in symconv)")
-        self.extra[identifier] = {"name": symbol.name, "domain": domain}
+        identifier = self.core.get(symbol)
+        entry = None
+        if identifier is None:
+            identifier = _identifier(symbol.name)
+            domain = next((domain for domain, assumptions in DOMAINS.items()
+                           if symbol == type(symbol)(symbol.name, **assumptions)), None)
+            if (domain is None or not identifier.isidentifier() or keyword.iskeyword(identifier)
+                    or identifier in _GRAMMAR_NAMES):
+                raise TypeError(f"cannot write the symbol {symbol.name!r} ({symbol.assumptions0}) so that it reads "
+                                "back (a bug in symconv)")
+            entry = {"name": symbol.name, "domain": domain}
+        if self.used.setdefault(identifier, symbol) != symbol:
+            other = self.used[identifier]
+            raise TypeError(f"the symbols {symbol.name} ({symbol.assumptions0}) and {other.name} "
+                            f"({other.assumptions0}) would both be written {identifier}: two different symbols in "
+                            "one expression (a bug in symconv)")
+        if entry is not None:
+            self.extra[identifier] = entry
         return identifier
 
     def __call__(self, expr: Any) -> str:
@@ -152,23 +182,24 @@ class _Writer:
 
 
 def _check_vocabulary(expr: Any, rounding: bool) -> None:
-    """Refuse what symconv's parser cannot read back: powers, and '/' outside floor and ceiling."""
+    """Refuse what symconv's parser cannot read back: powers other than small integer ones (written as
+    products), and '/' outside floor and ceiling."""
     import sympy
     from sympy.core.relational import Relational
 
     if isinstance(expr, (sympy.Symbol, sympy.Integer, sympy.logic.boolalg.BooleanAtom)):
         return
+    if isinstance(expr, sympy.Pow) and not (expr.exp.is_Integer and abs(expr.exp) <= MAX_POWER):
+        raise TypeError(f"{expr} is a power, which symconv's parser does not read (a bug in symconv)")
     if isinstance(expr, sympy.Rational) or (isinstance(expr, sympy.Pow) and expr.exp.is_negative):
         if not rounding:
             raise TypeError(f"{expr} has a '/' outside floor and ceiling, which symconv's parser does not read "
                             "(a bug in symconv)")
-        if isinstance(expr, sympy.Pow) and expr.exp != -1:
-            _check_vocabulary(expr.base ** -expr.exp, rounding)
+        if isinstance(expr, sympy.Pow):
+            _check_vocabulary(expr.base, rounding)
             return
-    elif isinstance(expr, sympy.Pow):
-        raise TypeError(f"{expr} is a power, which symconv's parser does not read (a bug in symconv)")
-    elif not isinstance(expr, (sympy.Add, sympy.Mul, sympy.floor, sympy.ceiling, sympy.Mod, sympy.Max, sympy.Min,
-                               sympy.Abs, Relational, sympy.And, sympy.Or, sympy.Not)):
+    elif not isinstance(expr, (sympy.Add, sympy.Mul, sympy.Pow, sympy.floor, sympy.ceiling, sympy.Mod, sympy.Max,
+                               sympy.Min, sympy.Abs, Relational, sympy.And, sympy.Or, sympy.Not)):
         raise TypeError(f"{type(expr).__name__} ({expr}) is not in the grammar that JSON expressions use "
                         "(a bug in symconv)")
     inside = rounding or isinstance(expr, (sympy.floor, sympy.ceiling))
@@ -213,10 +244,21 @@ def _number(value: Any) -> Any:
     return None
 
 
+class PerAxis(tuple):
+    """A list with one item per axis. With one input size per axis, item n's expressions take their
+    ``"value"`` at size n (elsewhere an expression takes one value per axis).
+
+    >>> from symconv.core.symbols import i
+    >>> encode({"axes": PerAxis([{"o": i}, {"o": 2 * i}])}, input_size=(224, 160))["axes"][1]["o"]["value"]
+    320
+    """
+
+    __slots__ = ()
+
+
 class _Encoder:
     def __init__(self, input_size: InputSize) -> None:
         self.at = _at(input_size)
-        self.writer: Optional[_Writer] = None
 
     def encode(self, value: Any) -> Any:
         known = _number(value)
@@ -224,6 +266,10 @@ class _Encoder:
             return known
         if isinstance(value, Mapping):
             return {self.key(key): self.encode(item) for key, item in value.items()}
+        if isinstance(value, PerAxis) and isinstance(self.at, list):
+            if len(value) != len(self.at):
+                raise TypeError(f"{len(value)} axes but {len(self.at)} input sizes (a bug in symconv)")
+            return [self.along(at, item) for at, item in zip(self.at, value)]
         sympy = _sympy()
         if isinstance(value, (list, tuple)) or (sympy is not None and isinstance(value, sympy.Tuple)):
             return [self.encode(item) for item in value]
@@ -235,6 +281,14 @@ class _Encoder:
             return self.expression(value)
         raise TypeError(f"cannot write {type(value).__name__} {value!r} as JSON (a bug in symconv)")
 
+    def along(self, at: dict, item: Any) -> Any:
+        """``item`` encoded at one axis's input size."""
+        outer, self.at = self.at, at
+        try:
+            return self.encode(item)
+        finally:
+            self.at = outer
+
     def key(self, key: Any) -> str:
         if isinstance(key, str):
             return key
@@ -242,21 +296,16 @@ class _Encoder:
             return str(key)
         sympy = _sympy()
         if sympy is not None and isinstance(key, sympy.Symbol):
-            return self.write(key)
+            return _Writer()(key)
         raise TypeError(f"cannot write {type(key).__name__} {key!r} as a JSON key (a bug in symconv)")
-
-    def write(self, expr: Any) -> str:
-        if self.writer is None:
-            self.writer = _Writer()
-        return self.writer(expr)
 
     def expression(self, expr: Any, with_value: bool = True) -> dict[str, Any]:
         from symconv.core.printing import latex, text
 
-        self.writer = _Writer()  # each object lists only its own symbols
-        data: dict[str, Any] = {"expr": self.write(expr), "text": text(expr), "latex": latex(expr)}
-        if self.writer.extra:
-            data["symbols"] = dict(sorted(self.writer.extra.items()))
+        writer = _Writer()  # each object lists only its own symbols
+        data: dict[str, Any] = {"expr": writer(expr), "text": text(expr), "latex": latex(expr)}
+        if writer.extra:
+            data["symbols"] = dict(sorted(writer.extra.items()))
         if with_value and self.at is not None:
             values = [self.value(expr, at) for at in (self.at if isinstance(self.at, list) else [self.at])]
             data["value"] = values if isinstance(self.at, list) else values[0]
@@ -341,71 +390,6 @@ def error(message: str, exception: Optional[BaseException] = None) -> dict[str, 
     return data
 
 
-# --- what each command reports (docs/json.md has the schema) -----------------------------------
-# These pick and name the fields; dumps() encodes them. A field that names the same thing has the
-# same name in every command: ``name`` is what a command line selects (a theorem, a scheme),
-# ``number`` a relationship's, ``title`` a heading for a reader.
-
-
-def relationship_data(r: Any, full: bool = True) -> dict[str, Any]:
-    """A relationship for ``list`` (``full=False``) and ``show``.
-
-    >>> from symconv.guide.catalogue import relationship
-    >>> sorted(relationship_data(relationship(1), full=False))
-    ['equation', 'kind', 'number', 'section', 'title']
-    """
-    data: dict[str, Any] = {"number": r.number, "title": r.title, "section": r.section, "kind": r.kind,
-                            "equation": r.equation}
-    if full:
-        data.update(figure=r.figure, conditions=list(r.conditions), domain=r.domain, example=dict(r.example),
-                    equivalent=r.equivalent)
-    return data
-
-
-def _counterexample(found: Any) -> Optional[dict[str, Any]]:
-    if found is None:
-        return None
-    return {"values": dict(found.values), "quantity": found.quantity, "oracle": found.expected,
-            "formula": found.got}
-
-
-def verification_data(box: Any, report: Any) -> dict[str, Any]:
-    """``verify``: the box, each relationship's check, the 2-D sample and the totals."""
-    checks = [{"number": c.number, "title": c.name, "cases": c.cases, "failures": c.failures,
-               "counterexample": _counterexample(c.counterexample)} for c in report.checks]
-    return {"box": {"input_size": box.input_size, "kernel_size": box.kernel_size, "stride": box.stride,
-                    "dilation": box.dilation},
-            "relationships": [c for c in checks if c["number"] is not None],
-            "kronecker": next((c for c in checks if c["number"] is None), None),
-            "cases": report.cases, "failures": report.failures}
-
-
-def proof_data(proof: Any) -> dict[str, Any]:
-    """One theorem's proof for ``prove``: its statement, status, evidence and checked steps."""
-    smt = proof.smt
-    return {"name": proof.name, "title": proof.theorem.title, "status": proof.status,
-            "statement": proof.theorem.statement, "hypotheses": list(proof.theorem.hypotheses),
-            "checked": proof.checked, "vacuous": proof.vacuous,
-            "smt": None if smt is None else {"backend": smt.backend, "verdict": smt.verdict,
-                                             "seconds": round(smt.seconds, 3)},
-            "reason": proof.reason or None, "cases": proof.cases,
-            "counterexample": None if not proof.counterexample else dict(proof.counterexample),
-            "found_by": proof.found_by or None, "steps": len(proof.steps),
-            "derivation": [{"statement": step.statement, "justification": step.justification} for step in proof.steps]}
-
-
-def paddings_data(found: Any, input_size: int) -> dict[str, Any]:
-    """``solve padding``: the totals that reach the target output size, and how to split them."""
-    return {"input_size": input_size, "output_size": found.output_size, "total_min": found.total_min,
-            "total_max": found.total_max, "symmetric": list(found.symmetric), "smallest": found.smallest,
-            "exists": found.exists, "reason": found.reason}
-
-
-def output_padding_data(answer: Any) -> dict[str, Any]:
-    """``solve output-padding``: the output_padding a that gives the input size back."""
-    return {"input_size": answer.input_size, "transposed_input_size": answer.transposed_input_size,
-            "output_padding": answer.output_padding, "allowed": answer.allowed}
-
-
-__all__ = ["DOMAINS", "names", "expression", "sizes", "encode", "dumps", "error", "relationship_data",
-           "verification_data", "proof_data", "paddings_data", "output_padding_data"]
+# The commands' data moved to :mod:`symconv.present.data`; these names answer from there until every
+# command imports them from it.
+__all__ = ["DOMAINS", "MAX_POWER", "PerAxis", "names", "expression", "sizes", "encode", "dumps", "error"]

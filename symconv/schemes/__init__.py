@@ -29,8 +29,9 @@ The modules, in the order a check runs through them:
 - :mod:`.simplify`: the output size, substituted and then in its shortest proved form;
 - :mod:`.transpose`: the transposed convolution and the output_padding that recovers ``i``;
 - :mod:`.check`: :func:`check_scheme`, every claim proved or enumerated;
-- :mod:`.compare`: schemes side by side at one kernel, stride and dilation;
-- :mod:`.output`: plain text and JSON for the command line.
+- :mod:`.compare`: schemes side by side at one kernel, stride and dilation.
+
+Their text and JSON are built in :mod:`symconv.present` (``scheme_report_text``, ``scheme_report_data``, ...).
 
 >>> from symconv.core.printing import text
 >>> half = scheme("half")
@@ -50,7 +51,6 @@ from symconv.schemes.domain import DEFAULT_BOUND, MAX_BOUND, MAX_PARAMETERS
 from symconv.schemes.load import MAX_FILE_SIZE, declare, load_scheme, scheme_from_toml
 from symconv.schemes.model import ClaimResult, Scheme, Status
 from symconv.schemes.oracle import MAX_ORACLE_WINDOWS, ORACLE_BUDGET
-from symconv.schemes.output import comparison_data, comparison_text, report_data, report_text
 from symconv.schemes.simplify import output_size
 from symconv.schemes.transpose import TransposedReport
 
@@ -58,6 +58,5 @@ __all__ = [
     "Scheme", "ClaimResult", "Status", "SchemeReport", "TransposedReport", "Cell", "Row", "Comparison",
     "declare", "load_scheme", "scheme_from_toml", "builtin_schemes", "scheme", "resolve", "ORDER",
     "check_scheme", "output_size", "compare",
-    "report_data", "report_text", "comparison_data", "comparison_text",
     "DEFAULT_BOUND", "MAX_BOUND", "MAX_PARAMETERS", "MAX_FILE_SIZE", "MAX_ORACLE_WINDOWS", "ORACLE_BUDGET",
 ]
