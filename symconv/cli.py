@@ -97,7 +97,7 @@ def _each(value: Any, axes: int) -> tuple:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from symconv.guide.catalogue import relationships
-    from symconv.present.serialise import relationship_data
+    from symconv.present.data import relationship_data
     from symconv.present.text import relationships_text
 
     rels = list(relationships().values())
@@ -108,7 +108,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     from symconv.guide.catalogue import relationship
-    from symconv.present.serialise import relationship_data
+    from symconv.present.data import relationship_data
     from symconv.present.text import relationship_text
 
     r = relationship(_int("number", args.number))
@@ -144,7 +144,7 @@ def _cmd_shape(args: argparse.Namespace) -> int:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from symconv.core.validation import positive
     from symconv.guide.verification import Box, verify
-    from symconv.present.serialise import verification_data
+    from symconv.present.data import verification_data
     from symconv.present.text import verification_text
 
     box = Box(input_size=positive("bound", _int("bound", args.bound)),
@@ -213,7 +213,7 @@ def _rejected(export: dict) -> bool:
 
 def _cmd_prove(args: argparse.Namespace) -> int:
     from symconv.guide.theorems import prove_all
-    from symconv.present.serialise import proof_data
+    from symconv.present.data import proof_data
     from symconv.present.text import coq_labels, proofs_text
 
     proofs = prove_all(args.names or None)
@@ -239,7 +239,7 @@ def _refuse(args: argparse.Namespace, question: str, *options: str) -> None:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     from symconv.guide import queries
-    from symconv.present import serialise
+    from symconv.present import data
     from symconv.present import text as show
 
     kernel, stride, dilation = (_ints(name, getattr(args, name)) for name in ("kernel_size", "stride", "dilation"))
@@ -273,7 +273,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         found = queries.paddings(size, output_size=goal, **conv)
         axes = _axes(size, goal, kernel, stride, dilation)
         answers = list(zip(found if axes else [found], _each(size, axes or 1)))
-        _answer(args, axes, [serialise.paddings_data(one, i) for one, i in answers],
+        _answer(args, axes, [data.paddings_data(one, i) for one, i in answers],
                 [show.paddings_text(one) for one, _ in answers])
         return 0 if all(one.exists is not False for one, _ in answers) else 1
     _refuse(args, "output-padding", "output_size", "same", "ceil")
@@ -281,7 +281,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     axes = _axes(size, kernel, stride, dilation)
     found = queries.output_padding(size, padding=_padding(args.padding, axes), **conv)
     answers = list(found) if axes else [found]
-    _answer(args, axes, [serialise.output_padding_data(one) for one in answers],
+    _answer(args, axes, [data.output_padding_data(one) for one in answers],
             [show.output_padding_text(one) for one in answers])
     return 0
 
@@ -317,30 +317,26 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_scheme_list(args: argparse.Namespace) -> int:
+    from symconv.present.data import schemes_data
     from symconv.present.text import schemes_text
     from symconv.schemes import builtin_schemes
 
     known = list(builtin_schemes().values())
-    data = {"schemes": [{"name": s.name, "description": s.description, "framework": s.framework} for s in known]}
-    _emit(args, data, schemes_text(known))
+    _emit(args, schemes_data(known), schemes_text(known))
     return 0
 
 
 def _cmd_scheme_check(args: argparse.Namespace) -> int:
-    from symconv.present.text import coq_labels, export_text
-    from symconv.schemes import check_scheme, report_data, report_text, resolve
+    from symconv.present.data import scheme_report_data
+    from symconv.present.text import export_text, scheme_report_text
+    from symconv.schemes import check_scheme, resolve
 
     report = check_scheme(resolve(args.scheme), bound=_int("bound", args.bound))
     results = [result for _, result in report.padding] + list(report.claims)
     results += [report.transposed.recovers] if report.transposed is not None else []
     export = _export(args, list({r.proof.name: r.proof for r in results}.values()))
-    data = report_data(report)
-    if export:
-        labels = coq_labels(export)
-        data["coq"] = export
-        for result, entry in zip(report.claims, data["claims"]):
-            entry["coq"] = labels.get(result.proof.name) if result.status == "proved" else None
-    _emit(args, data, lambda: "\n".join([report_text(report)] + (export_text(export) if export else [])))
+    _emit(args, scheme_report_data(report, export),
+          lambda: "\n".join([scheme_report_text(report)] + (export_text(export) if export else [])))
     if any(claim.status == "conflict" for claim in report.claims) or _rejected(export):
         return 3  # a checked proof with a counterexample, or one Coq rejects, is a bug in symconv
     return 0 if report.holds else 1
@@ -366,7 +362,9 @@ def _sizes(text: str) -> list[int]:
 
 
 def _cmd_scheme_compare(args: argparse.Namespace) -> int:
-    from symconv.schemes import builtin_schemes, compare, comparison_data, comparison_text, resolve
+    from symconv.present.data import comparison_data
+    from symconv.present.text import comparison_text
+    from symconv.schemes import builtin_schemes, compare, resolve
 
     parameters = {}
     for item in args.param:
@@ -403,46 +401,13 @@ def _cmd_scheme_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_net(args: argparse.Namespace) -> int:
-    from symconv import layers as stack
+    from symconv.layers import parse_stack
+    from symconv.present.data import stack_data
+    from symconv.present.text import stack_text
 
-    net = stack.parse_stack(args.spec)
+    net = parse_stack(args.spec)
     size = None if args.input_size is None else _ints("input_size", args.input_size)
-    data = stack.summary(net, size)
-
-    def facts(entry: dict) -> list[str]:
-        lines = [f"output size: o = {entry['output_size']}",
-                 f"receptive field: {entry['receptive_field']}, effective stride {entry['effective_stride']}, "
-                 f"effective padding {entry['effective_padding']}",
-                 f"runs for: {entry['valid_input_sizes']}"]
-        if "aligned_input_sizes" in entry:
-            lines.append(f"skip connections align for: {entry['aligned_input_sizes']}")
-        return lines
-
-    if net.axes is None:
-        lines = facts(data)
-    else:  # a stack with per-axis layers: every symbolic entry is a list, one per axis
-        lines = []
-        for n in range(net.axes):
-            lines.append(f"axis {n}: {net.along(n)}")
-            lines += ["  " + line for line in facts({key: value[n] for key, value in data.items()
-                                                     if key not in ("sizes", "alignment", "next_aligned_input_size")
-                                                     and isinstance(value, list)})]
-    def shown(size: Any) -> str:  # one size per axis is written as -i takes it: 224,160
-        return ",".join(map(str, size)) if isinstance(size, (list, tuple)) else str(size)
-
-    if "sizes" in data:
-        lines.append(f"sizes for i = {args.input_size}: {' -> '.join(map(shown, data['sizes']))}")
-    for entry in data.get("alignment", []):
-        lines.append(f"  {entry['pair']}: {shown(entry['sizes'][0])} vs {shown(entry['sizes'][1])}"
-                     f" {'(aligned)' if entry['aligned'] else '(MISALIGNED)'}")
-    if "next_aligned_input_size" in data:
-        found = data["next_aligned_input_size"]
-        if isinstance(found, list):
-            found = None if None in found else shown(found)
-        lines.append(f"  the smallest aligned input size from {args.input_size} up is {found}" if found is not None
-                     else f"  no input size from {args.input_size} up aligns")
-    if "error" in data:
-        lines.append(f"fails: {data['error']}")
+    data = stack_data(net, size)
     if args.render is not None:
         from pathlib import Path
 
@@ -460,11 +425,48 @@ def _cmd_net(args: argparse.Namespace) -> int:
             if args.format in ("latex", "all"):
                 files[f"{stem}.tex"] = render_stack_latex(document)
         data["written"] = [str(path) for path in write_files(files, Path(args.render))]
-        lines.append(f"wrote {', '.join(data['written'])}")
-    _emit(args, data, "\n".join(lines))
-    failed = "error" in data or not all(entry["aligned"] for entry in data.get("alignment", []))
-    return 1 if failed else 0
+    failed = "error" in data
+    # Each formula's value at the input size, unless the stack does not run there.
+    _emit(args, data, lambda: stack_text(net, data, size), input_size=None if failed else size)
+    return 1 if failed or not all(entry["aligned"] for entry in data.get("alignment", [])) else 0
 
+
+
+def _cmd_graph(args: argparse.Namespace) -> int:
+    """``symconv graph SPEC_OR_FILE``: a graph's text, or a file holding it."""
+    from pathlib import Path
+
+    from symconv.graphs.parse import MAX_GRAPH_TEXT, parse_graph
+    from symconv.graphs.report import analyse_graph
+    from symconv.present.graph_text import graph_data, graph_text
+
+    spec = args.spec
+    try:
+        is_file = Path(spec).is_file()
+    except (OSError, ValueError):  # a graph's text, longer than a file name can be
+        is_file = False
+    if is_file:
+        with open(spec, "rb") as file:
+            raw = file.read(4 * MAX_GRAPH_TEXT + 1)
+        if len(raw) > 4 * MAX_GRAPH_TEXT:
+            raise ParameterError("spec", args.spec, f"a graph's text is at most {MAX_GRAPH_TEXT} characters")
+        try:
+            spec = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ParameterError("spec", args.spec, "a graph file holds the graph's text, in UTF-8") from None
+    elif not any(char in spec for char in "=; ") and any(char in spec for char in "./\\"):
+        raise ParameterError("spec", spec, "no such file, and not a graph's text like 'x = input [H, W]; a = conv k=3'")
+    size: Any = None
+    if args.input_size is not None:
+        items = args.input_size.split(",")
+        if all("=" in item for item in items):  # H=89,W=96
+            size = {name.strip(): _int("input_size", value) for name, _, value in (i.partition("=") for i in items)}
+        else:
+            size = _ints("input_size", args.input_size)
+    report = analyse_graph(parse_graph(spec), size)
+    _emit(args, graph_data(report), lambda: graph_text(report))
+    failed = report.run is not None and not report.run.ok
+    return 1 if failed or not report.runs else 0
 
 # --- the parser -----------------------------------------------------------------
 
@@ -533,6 +535,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="I (every axis), or one size per axis like 224,160: every layer's size")
     net.add_argument("--render", metavar="DIR", default=None, help="write the stack's derivation document to DIR")
     net.add_argument("--format", choices=["latex", "markdown", "all"], default="markdown")
+
+    graph = command("graph", _cmd_graph, "a graph of layers: every tensor's size, the input sizes it runs on, "
+                    "receptive fields, and where it fails")
+    graph.add_argument("spec", metavar="SPEC_OR_FILE",
+                       help='e.g. "x = input [H, W]; a = conv k=3 p=1 (x); b = pool k=2; u = tconv k=2 s=2; '
+                            'c = cat (a, u)", or a file holding such a text')
+    graph.add_argument("-i", "--input-size", default=None,
+                       help="N (every axis), one size per input axis like 96,128, or H=96,W=128")
 
     render = command("render", _cmd_render,
                      "write the derivation documents: LaTeX, Markdown, SVG figures, and the proofs in Coq")

@@ -18,7 +18,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "symconv"
 
 #: Subpackages below the presentation layer: models and machinery, which never import a renderer or the CLI.
-MODELS = ("symconv.core", "symconv.guide", "symconv.proof", "symconv.schemes", "symconv.layers")
+MODELS = ("symconv.core", "symconv.guide", "symconv.proof", "symconv.schemes", "symconv.layers", "symconv.graphs")
 RENDERERS = ("symconv.present", "symconv.cli")
 
 

@@ -1,0 +1,139 @@
+"""What ``symconv graph`` prints: the text for a reader, and the data its ``--json`` encodes.
+
+These only format a :class:`~symconv.graphs.report.GraphReport`; the
+JSON goes through :func:`symconv.present.serialise.dumps`.
+
+>>> from symconv.graphs.parse import parse_graph
+>>> from symconv.graphs.report import analyse_graph
+>>> print(graph_text(analyse_graph(parse_graph("x = input [L]; a = conv k=3 s=2 p=1; b = pool k=2"), 20)))
+tensors:
+  x  input [L]             [L]            [20]
+  a  conv k=3 s=2 p=1 (x)  [⌈L/2⌉]        [10]
+  b  pool k=2 (a)          [⌊L/4 + 1/4⌋]  [5]
+input sizes it runs on:
+  L ≥ 3
+receptive fields:
+  b from x along L: 5, effective stride 4, effective padding 1
+at L = 20: runs
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from symconv.core.printing import text
+
+
+def _size(sizes: tuple) -> str:
+    """A tensor's spatial sizes as the text form writes an input's: ``[⌊H/2⌋, W]``; a flat tensor has none."""
+    if not sizes:
+        return "flat"
+    return "[" + ", ".join("never" if size is None else text(size) for size in sizes) + "]"
+
+
+def input_sizes_text(axis: str, sizes: Any) -> str:
+    """A set of input sizes (``InputSizes``) for the axis called ``axis``: ``H ≡ 0 (mod 16), H ≥ 16``.
+
+    >>> from symconv.layers.alignment import InputSizes
+    >>> input_sizes_text("H", InputSizes(16, (0,), 16, (3,)))
+    'H ≡ 0 (mod 16), H ≥ 16; or H = 3'
+    """
+    parts = []
+    if sizes.residues:
+        classes = ", ".join(map(str, sizes.residues))
+        parts.append(f"{axis} ≥ {sizes.minimum}" if sizes.modulus == 1
+                     else f"{axis} ≡ {classes} (mod {sizes.modulus}), {axis} ≥ {sizes.minimum}")
+    if sizes.isolated:
+        parts.append(f"{axis} = {sizes.isolated[0]}" if len(sizes.isolated) == 1
+                     else f"{axis} ∈ {{" + ", ".join(map(str, sizes.isolated)) + "}")
+    return "; or ".join(parts) or "no size"
+
+
+def _field(found: Any) -> str:
+    where = f"{found.output} from {found.input} along {found.axis}: "
+    if found.field is None:
+        return where + f"not fixed ({found.reason})"
+    field = found.field
+    padding = "none (unit 0 reads no input)" if field.padding is None else field.padding
+    return where + f"{field.size}, effective stride {field.stride}, effective padding {padding}"
+
+
+def _at(values: Any) -> str:
+    return ", ".join(f"{axis} = {size}" for axis, size in values.items())
+
+
+def graph_text(report: Any) -> str:
+    """``symconv graph``: every tensor's size, the input sizes it runs on, the receptive fields, and a run
+    (the module docstring has an example)."""
+    graph, run = report.graph, report.run
+    rows = []
+    for node in graph.nodes:
+        value = "" if run is None else _size(run.sizes[node.name]) if node.name in run.sizes else "—"
+        rows.append((node.name, str(node).partition(" = ")[2], _size(report.sizes[node.name]), value))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    lines = ["tensors:"] + [f"  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  "
+                            + (f"{row[2]:<{widths[2]}}  {row[3]}" if run is not None else row[2])
+                            for row in rows]
+    lines.append("input sizes it runs on:")
+    for axis, decision in report.valid.items():
+        line = f"  {input_sizes_text(axis, decision.answer)}"
+        if decision.minimum is None and decision.below_minimum:
+            line += f" ({decision.below_minimum})"
+        lines.append(line)
+    if report.fields:
+        lines += ["receptive fields:"] + [f"  {_field(found)}" for found in report.fields]
+    if run is not None:
+        if run.ok:
+            lines.append(f"at {_at(run.input_size)}: runs")
+        else:
+            lines.append(f"at {_at(run.input_size)}: fails: {run.failure.message}")
+            lines.append(_next(report.next_valid))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _next(after: Optional[dict]) -> str:
+    if after is None or None in after.values():
+        return "  no input size from there up runs"
+    return f"  the smallest sizes from there up that run: {_at(after)}"
+
+
+def graph_data(report: Any) -> dict[str, Any]:
+    """``symconv graph --json``: what :func:`symconv.present.serialise.dumps` encodes (docs/graphs.md).
+
+    >>> from symconv.graphs.parse import parse_graph
+    >>> from symconv.graphs.report import analyse_graph
+    >>> data = graph_data(analyse_graph(parse_graph("x = input [L]; a = pool k=2"), 5))
+    >>> data["valid_input_sizes"]["L"], data["sizes"], data["error"]
+    (InputSizes(modulus=1, residues=(0,), minimum=2, isolated=()), {'x': [5], 'a': [2]}, None)
+    """
+    graph, run = report.graph, report.run
+    data: dict[str, Any] = {
+        "graph": str(graph),
+        "axes": list(graph.axes),
+        "outputs": list(graph.outputs),
+        "tensors": [{"name": node.name, "op": node.op.text(), "inputs": list(node.inputs),
+                     "sizes": list(report.sizes[node.name])} for node in graph.nodes],
+        "valid_input_sizes": {axis: decision.answer for axis, decision in report.valid.items()},
+        "decisions": {axis: {"modulus": decision.modulus, "minimum": decision.minimum,
+                             "below_minimum": decision.below_minimum, "conditions": list(decision.conditions),
+                             "joins": list(decision.joins), "checked": list(decision.checked),
+                             "identities": decision.identities}
+                      for axis, decision in report.valid.items()},
+        "runs": report.runs,
+        "receptive_fields": [
+            {"output": found.output, "input": found.input, "axis": found.axis,
+             "receptive_field": None if found.field is None else found.field.size,
+             "effective_stride": None if found.field is None else found.field.stride,
+             "effective_padding": None if found.field is None else found.field.padding,
+             "not_fixed": found.reason}
+            for found in report.fields],
+    }
+    if run is not None:
+        data.update(input_size=dict(run.input_size), sizes={name: list(sizes) for name, sizes in run.sizes.items()},
+                    error=None if run.ok else {"node": run.failure.node, "op": run.failure.op,
+                                               "axis": run.failure.axis, "message": run.failure.message},
+                    next_valid_input_size=None if run.ok else dict(report.next_valid))
+    return data
+
+
+__all__ = ["graph_text", "graph_data", "input_sizes_text"]
