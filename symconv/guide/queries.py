@@ -26,7 +26,7 @@ functions of :mod:`symconv.guide.shapes` do, and answer with one result per axis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Optional, Union
 
 import sympy
 
@@ -34,7 +34,7 @@ from symconv.core import symbols as S
 from symconv.core import validation as check
 from symconv.core.errors import ParameterError
 from symconv.guide.model import Equivalent
-from symconv.guide.shapes import Int, Padding, conv_output_size, output_padding_rule
+from symconv.guide.shapes import Int, Padding, conv_output_size, each_axis, output_padding_rule
 
 
 def _conv_params(kernel_size, stride, padding, dilation):
@@ -42,30 +42,6 @@ def _conv_params(kernel_size, stride, padding, dilation):
     stride = check.positive("stride", stride)
     dilation = check.positive("dilation", dilation)
     return kernel_size, stride, check.padding_pair("padding", padding), dilation
-
-
-def _each_axis(one_axis: Callable[..., Any], **params: Any) -> Any:
-    """``one_axis(**params)``, or a tuple of its answers, one per axis, when any parameter is a tuple.
-
-    With parameters per axis, a ``padding`` tuple has one entry per axis (an int or a pair), as in shapes.
-    """
-    axes: Optional[int] = None
-    for name, value in params.items():
-        if name == "padding" or not isinstance(value, (tuple, list)):
-            continue
-        if not value:
-            raise ParameterError(name, (), f"{name} must have at least one axis")
-        if axes is None:
-            axes = len(value)
-        elif len(value) != axes:
-            raise ParameterError(name, tuple(value), f"{name} must have one entry per axis ({axes})")
-    if axes is None:
-        return one_axis(**params)
-    padding = params.get("padding")
-    if isinstance(padding, (tuple, list)) and len(padding) != axes:
-        raise ParameterError("padding", tuple(padding), f"padding must have one entry per axis ({axes})")
-    return tuple(one_axis(**{name: value[axis] if isinstance(value, (tuple, list)) else value
-                             for name, value in params.items()}) for axis in range(axes))
 
 
 def _numeric(*values) -> bool:
@@ -129,7 +105,7 @@ def input_sizes(output_size: Any, kernel_size: Any, stride: Any = 1, padding: Pa
     >>> input_sizes(1, kernel_size=3, padding=2)   # i + 4 - 2 = 1 has no positive solution
     ()
     """
-    return _each_axis(_input_sizes, output_size=output_size, kernel_size=kernel_size, stride=stride,
+    return each_axis(_input_sizes, output_size=output_size, kernel_size=kernel_size, stride=stride,
                       padding=padding, dilation=dilation)
 
 
@@ -182,7 +158,7 @@ def paddings(input_size: Any, kernel_size: Any, stride: Any = 1, dilation: Any =
     >>> [found.smallest for found in paddings((224, 160), kernel_size=(7, 3), stride=2, output_size="ceil")]
     [(2, 3), (0, 1)]
     """
-    return _each_axis(_paddings, input_size=input_size, kernel_size=kernel_size, stride=stride,
+    return each_axis(_paddings, input_size=input_size, kernel_size=kernel_size, stride=stride,
                       dilation=dilation, output_size=output_size)
 
 
@@ -233,7 +209,7 @@ def output_padding(input_size: Any, kernel_size: Any, stride: Any = 1, padding: 
     >>> [answer.output_padding for answer in output_padding((89, 64), kernel_size=2, stride=2)]
     [1, 0]
     """
-    return _each_axis(_output_padding, input_size=input_size, kernel_size=kernel_size, stride=stride,
+    return each_axis(_output_padding, input_size=input_size, kernel_size=kernel_size, stride=stride,
                       padding=padding, dilation=dilation)
 
 

@@ -109,33 +109,33 @@ def _transposed_1d(input_size, kernel_size, stride=1, padding=0, dilation=1, out
     return size
 
 
-def _per_axis(one_axis: Callable[..., Any], input_size: Any, padding: Any, **params: Any) -> Any:
-    """Apply a 1-D size function along each axis when any parameter is a tuple."""
+def each_axis(one_axis: Callable[..., Any], **params: Any) -> Any:
+    """``one_axis(**params)``, or a tuple of its answers, one per axis, when any parameter is a tuple.
+
+    ``padding`` does not decide the number of axes, since ``(before, after)`` is one axis's padding;
+    with parameters per axis, a ``padding`` tuple has one entry per axis (an int or a pair).
+
+    >>> each_axis(lambda input_size, kernel_size, padding: input_size - kernel_size + 1,
+    ...           input_size=(5, 7), kernel_size=3, padding=0)
+    (3, 5)
+    """
     axes: Optional[int] = None
-    for name, value in [("input_size", input_size), *params.items()]:
-        if isinstance(value, (tuple, list)):
-            if not value:
-                raise ParameterError(name, (), f"{name} must have at least one axis")
-            if axes is None:
-                axes = len(value)
-            elif len(value) != axes:
-                raise ParameterError(name, tuple(value), f"{name} must have one entry per axis ({axes})")
+    for name, value in params.items():
+        if name == "padding" or not isinstance(value, (tuple, list)):
+            continue
+        if not value:
+            raise ParameterError(name, (), f"{name} must have at least one axis")
+        if axes is None:
+            axes = len(value)
+        elif len(value) != axes:
+            raise ParameterError(name, tuple(value), f"{name} must have one entry per axis ({axes})")
     if axes is None:
-        return one_axis(input_size, padding=padding, **params)
+        return one_axis(**params)
+    padding = params.get("padding")
     if isinstance(padding, (tuple, list)) and len(padding) != axes:
         raise ParameterError("padding", tuple(padding), f"padding must have one entry per axis ({axes})")
-
-    def pick(value: Any, axis: int) -> Any:
-        return value[axis] if isinstance(value, (tuple, list)) else value
-
-    return tuple(
-        one_axis(
-            pick(input_size, axis),
-            padding=pick(padding, axis),
-            **{name: pick(value, axis) for name, value in params.items()},
-        )
-        for axis in range(axes)
-    )
+    return tuple(one_axis(**{name: value[axis] if isinstance(value, (tuple, list)) else value
+                             for name, value in params.items()}) for axis in range(axes))
 
 
 def conv_output_size(input_size: PerAxis, kernel_size: PerAxis, stride: PerAxis = 1, padding: Padding = 0,
@@ -150,7 +150,8 @@ def conv_output_size(input_size: PerAxis, kernel_size: PerAxis, stride: PerAxis 
     >>> conv_output_size(7, kernel_size=3, dilation=2)
     3
     """
-    return _per_axis(_conv_1d, input_size, padding, kernel_size=kernel_size, stride=stride, dilation=dilation)
+    return each_axis(_conv_1d, input_size=input_size, padding=padding, kernel_size=kernel_size, stride=stride,
+                     dilation=dilation)
 
 
 def pool_output_size(input_size: PerAxis, kernel_size: PerAxis, stride: Optional[PerAxis] = None,
@@ -168,8 +169,8 @@ def pool_output_size(input_size: PerAxis, kernel_size: PerAxis, stride: Optional
     >>> pool_output_size(6, kernel_size=2, stride=2, padding=1, ceil_mode=True)
     4
     """
-    return _per_axis(
-        _pool_1d, input_size, padding,
+    return each_axis(
+        _pool_1d, input_size=input_size, padding=padding,
         kernel_size=kernel_size, stride=stride, dilation=dilation, ceil_mode=ceil_mode,
     )
 
@@ -186,7 +187,7 @@ def transposed_output_size(input_size: PerAxis, kernel_size: PerAxis, stride: Pe
     >>> transposed_output_size(3, kernel_size=3, stride=2, padding=1, output_padding=1)
     6
     """
-    return _per_axis(
-        _transposed_1d, input_size, padding,
+    return each_axis(
+        _transposed_1d, input_size=input_size, padding=padding,
         kernel_size=kernel_size, stride=stride, dilation=dilation, output_padding=output_padding,
     )
