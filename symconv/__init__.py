@@ -39,6 +39,8 @@ _LAZY = {
     "theorem": ("symconv.guide.theorems", "theorem"),
     "Theorem": ("symconv.proof", "Theorem"),
     "transpose": ("symconv.guide.queries", "transpose"),
+    "from_onnx": ("symconv.importers.from_onnx", "from_onnx"),
+    "from_torch": ("symconv.importers.from_torch", "from_torch"),
     "input_sizes": ("symconv.guide.queries", "input_sizes"),
     "paddings": ("symconv.guide.queries", "paddings"),
     "output_padding": ("symconv.guide.queries", "output_padding"),

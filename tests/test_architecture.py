@@ -18,7 +18,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "symconv"
 
 #: Subpackages below the presentation layer: models and machinery, which never import a renderer or the CLI.
-MODELS = ("symconv.core", "symconv.guide", "symconv.proof", "symconv.schemes", "symconv.layers", "symconv.graphs")
+MODELS = ("symconv.core", "symconv.guide", "symconv.proof", "symconv.schemes", "symconv.layers", "symconv.graphs",
+          "symconv.importers")
 RENDERERS = ("symconv.present", "symconv.cli")
 
 
@@ -156,7 +157,9 @@ def test_module_level_imports_are_acyclic():
 
 @pytest.mark.parametrize("library, owner", [("jinja2", "symconv.present.render"),
                                             ("markupsafe", "symconv.present.render"),
-                                            ("argparse", "symconv.cli")])
+                                            ("argparse", "symconv.cli"),
+                                            ("onnx", "symconv.importers.from_onnx"),
+                                            ("torch", "symconv.importers.from_torch")])
 def test_one_module_imports_each_outer_library(library, owner):
     found = {edge.source for edge in IMPORTS if _within(edge.target, library)}
     assert found <= {owner}, f"only {owner} imports {library}, not {sorted(found - {owner})}"

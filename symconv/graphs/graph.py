@@ -50,11 +50,19 @@ AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 @dataclass(frozen=True)
 class Node:
-    """A named node: its op and the names of the nodes it reads, in order."""
+    """A named node: its op and the names of the nodes it reads, in order.
+
+    An imported node keeps what its file calls it: ``label`` (an ONNX node's
+    name, a PyTorch module's path) and ``op_type`` (``MaxPool``,
+    ``ConvTranspose``); messages use them (:attr:`shown`, :attr:`title`).
+    They never change an answer.
+    """
 
     name: str
     op: Op
     inputs: tuple[str, ...] = ()
+    label: Optional[str] = field(default=None, compare=False)
+    op_type: Optional[str] = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name) or self.name in RESERVED_NAMES:
@@ -68,6 +76,22 @@ class Node:
         if len(inputs) < least or (most is not None and len(inputs) > most):
             wanted = "no input" if most == 0 else "one input" if most == 1 else f"at least {least} input"
             raise ParameterError(f"node {self.name!r} inputs", inputs, f"{self.op.text().split()[0]} takes {wanted}")
+
+        for attribute in ("label", "op_type"):
+            value = getattr(self, attribute)
+            if value is not None and (not isinstance(value, str) or not value.isprintable() or len(value) > 256):
+                raise ParameterError(f"node {self.name!r} {attribute}", value,
+                                     "a printable string of at most 256 characters")
+
+    @property
+    def shown(self) -> str:
+        """The node's name in messages: its ``label`` if it has one."""
+        return self.label or self.name
+
+    @property
+    def title(self) -> str:
+        """The op's word in messages: its ``op_type`` if it has one (``Concat``, ``MaxPool``)."""
+        return self.op_type or self.op.title
 
     def __str__(self) -> str:
         return f"{self.name} = {self.op.text()}" + (f" ({', '.join(self.inputs)})" if self.inputs else "")
@@ -221,9 +245,11 @@ class GraphBuilder:
         self._tensors: dict[str, Tensor] = {}
         self._outputs: tuple[str, ...] = ()
 
-    def node(self, name: str, op: Op, inputs: Sequence[str] = ()) -> str:
-        """Add a node with ``op`` reading ``inputs``; every other method comes here."""
-        node = Node(name, op, tuple(inputs))
+    def node(self, name: str, op: Op, inputs: Sequence[str] = (), label: Optional[str] = None,
+             op_type: Optional[str] = None) -> str:
+        """Add a node with ``op`` reading ``inputs``; every other method comes here. An importer gives the
+        ``label`` and ``op_type`` its file uses, for messages."""
+        node = Node(name, op, tuple(inputs), label, op_type)
         if len(self._nodes) >= MAX_NODES:
             raise ParameterError("nodes", len(self._nodes) + 1, f"a graph has at most {MAX_NODES} nodes")
         self._tensors[name] = _infer(node, self._tensors, len(self._nodes) + 1)

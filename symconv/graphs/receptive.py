@@ -68,18 +68,18 @@ def regions(graph: Graph, source: str, axis: int) -> dict[str, Found]:
             found[node.name] = reasons[0]
         elif not graph.tensors[node.name].axes:
             flat = isinstance(node.op, Flatten) and any(value is not None for value in inputs)
-            found[node.name] = f"Flatten {node.name!r} mixes every position" if flat else inputs[0]
+            found[node.name] = f"{node.title} {node.shown!r} mixes every position" if flat else inputs[0]
         elif isinstance(node.op, Elementwise) and any(
                 value is not None and sizes[name][axis] != sizes[node.name][axis]
                 for name, value in zip(node.inputs, inputs)):
             # An input whose size is not the output's may be 1 and broadcast: every unit then reads its unit 0.
-            found[node.name] = (f"{node.op.title} {node.name!r}: an input of another size may broadcast, and every"
+            found[node.name] = (f"{node.title} {node.shown!r}: an input of another size may broadcast, and every"
                                 " unit then reads the same part of the input through it")
         else:
             try:
                 found[node.name] = node.op.along(axis).regions(inputs)  # type: ignore[arg-type]
             except NotFixed as reason:
-                found[node.name] = f"{node.op.title} {node.name!r}: {reason}"
+                found[node.name] = f"{node.title} {node.shown!r}: {reason}"
     return found
 
 

@@ -51,14 +51,15 @@ class Program:
     """The graph along one input axis: each tensor axis whose size follows it, as a step on earlier ones.
 
     ``steps`` alone decide every answer (equal programs share them);
-    ``places`` says which node and axis each step is, and ``titles`` the op's
-    word in messages.
+    ``places`` says which node and axis each step is, ``titles`` the op's
+    word and ``shown`` the node's name in messages.
     """
 
     axis: str
     steps: Steps
     places: tuple[tuple[str, int], ...] = field(compare=False)
     titles: tuple[str, ...] = field(compare=False)
+    shown: tuple[str, ...] = field(compare=False)
 
     @property
     def symbol(self) -> Symbol:
@@ -66,7 +67,7 @@ class Program:
 
     def message(self, index: int, refused: Refused) -> str:
         """A step's refusal in the frameworks' words: ``Concat 'c': 88 vs 89 along H``."""
-        return _message(self.titles[index], self.places[index][0], self.axis, refused)
+        return _message(self.titles[index], self.shown[index], self.axis, refused)
 
 
 def axis_symbol(name: str) -> Symbol:
@@ -120,6 +121,7 @@ def analysis(graph: Graph) -> Analysis:
     steps: dict[str, list] = {axis: [] for axis in graph.axes}
     places: dict[str, list] = {axis: [] for axis in graph.axes}
     titles: dict[str, list] = {axis: [] for axis in graph.axes}
+    shown: dict[str, list] = {axis: [] for axis in graph.axes}
     where: dict[tuple[str, int], Union[tuple[str, int], Constant, None]] = {}
     never: Optional[Failure] = None
     for node in graph.nodes:
@@ -133,6 +135,7 @@ def analysis(graph: Graph) -> Analysis:
                     steps[follows].append((None, ()))
                     places[follows].append(place)
                     titles[follows].append("Input")
+                    shown[follows].append(node.shown)
                 continue
             step = node.op.along(axis)
             sources = [where[(name, axis)] for name in node.inputs]
@@ -146,16 +149,17 @@ def analysis(graph: Graph) -> Analysis:
                 except Refused as refused:
                     where[place] = None
                     if never is None:
-                        never = Failure(node.name, node.op.title, tensor.names[axis],
-                                        _message(node.op.title, node.name, tensor.names[axis], refused))
+                        never = Failure(node.name, node.title, tensor.names[axis],
+                                        _message(node.title, node.shown, tensor.names[axis], refused))
                 continue
             refs = tuple(source if isinstance(source, Constant) else source[1]  # type: ignore[index]
                          for source in sources)
             where[place] = (follows, len(steps[follows]))
             steps[follows].append((step, refs))
             places[follows].append(place)
-            titles[follows].append(node.op.title)
-    programs = {axis: Program(axis, tuple(steps[axis]), tuple(places[axis]), tuple(titles[axis]))
+            titles[follows].append(node.title)
+            shown[follows].append(node.shown)
+    programs = {axis: Program(axis, tuple(steps[axis]), tuple(places[axis]), tuple(titles[axis]), tuple(shown[axis]))
                 for axis in graph.axes}
     return Analysis(programs, where, never)
 
@@ -304,8 +308,8 @@ def _run_graph(graph: Graph, input_size: Any, mode: str) -> GraphRun:
             try:
                 values.append(getattr(step, mode)([sizes[name][axis] for name in node.inputs]))
             except Refused as refused:
-                message = _message(node.op.title, node.name, tensor.names[axis], refused)
-                return GraphRun(given, sizes, Failure(node.name, node.op.title, tensor.names[axis], message))
+                message = _message(node.title, node.shown, tensor.names[axis], refused)
+                return GraphRun(given, sizes, Failure(node.name, node.title, tensor.names[axis], message))
         sizes[node.name] = tuple(values)
     return GraphRun(given, sizes, None)
 
