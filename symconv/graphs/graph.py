@@ -336,13 +336,17 @@ class GraphBuilder:
         """A shape-preserving op: ``kind`` is ``relu``, ``bn``, ``dropout``, ... (graph_ops.SHAPE_PRESERVING)."""
         return self.node(name, self._op(name, Identity, kind), (x,))
 
-    def flatten(self, name: str, x: str) -> str:
-        """Flatten the spatial axes: the output is flat."""
-        return self.node(name, Flatten(), (x,))
+    def flatten(self, name: str, x: str, channels: Optional[int] = None, size: Optional[int] = None) -> str:
+        """Flatten the channels and spatial axes: the output is flat. With its ``channels`` known, a later
+        ``dense`` checks its ``in_features`` against the flat size; ``size`` is a flat size the op itself
+        requires (a reshape to a fixed shape)."""
+        return self.node(name, self._op(name, Flatten, channels, size), (x,))
 
-    def dense(self, name: str, x: str, kind: str = "linear") -> str:
-        """A fully connected op on a flat tensor: ``linear``, ``gemm`` or ``matmul``."""
-        return self.node(name, self._op(name, Dense, kind), (x,))
+    def dense(self, name: str, x: str, kind: str = "linear", in_features: Optional[int] = None,
+              out_features: Optional[int] = None) -> str:
+        """A fully connected op on a flat tensor: ``linear``, ``gemm`` or ``matmul``, reading ``in_features``
+        (checked against the flat size where it is known) and giving ``out_features``."""
+        return self.node(name, self._op(name, Dense, kind, in_features, out_features), (x,))
 
     def cat(self, name: str, inputs: Sequence[str], axis: Optional[int] = None) -> str:
         """Concatenation along the channels, or along spatial ``axis`` (0 is the first spatial axis)."""

@@ -375,28 +375,86 @@ class Identity(Op):
         return self.kind
 
 
+MAX_FEATURES = 10**12  #: largest flat size (channels, features)
+
+
+def _features(name: str, value: Any) -> Optional[int]:
+    if value is None:
+        return None
+    rule = f"{name} is a positive integer, at most {MAX_FEATURES}"
+    if isinstance(value, bool):
+        raise ParameterError(name, value, rule)
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise ParameterError(name, value, rule) from None
+    if not 1 <= number <= MAX_FEATURES:
+        raise ParameterError(name, number, rule)
+    return number
+
+
 @dataclass(frozen=True)
 class Flatten(Op):
-    """Flatten the spatial axes (and the channels) into one: the output has no spatial axes."""
+    """Flatten the channels and the spatial axes into one: the output is flat (no spatial axes).
 
+    ``channels``, when known (an importer reads it from the weights), makes the
+    flat size ``channels`` times the product of the spatial sizes, so that a
+    later :class:`Dense` can check it; ``size`` is the flat size the op itself
+    requires (a ``Reshape`` to a fixed shape).
+
+    >>> Flatten(512).text(), Flatten(512, 25088).text()
+    ('flatten c=512', 'flatten c=512 size=25088')
+    """
+
+    channels: Optional[int] = None
+    size: Optional[int] = None
     word: ClassVar[str] = "flatten"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "channels", _features("channels", self.channels))
+        object.__setattr__(self, "size", _features("size", self.size))
+        if self.size is not None and self.channels is None:
+            raise ParameterError("size", self.size, "a flatten's size can be checked only when its channels are known")
 
     @property
     def spatial(self) -> bool:
         return False
 
+    @property
+    def needs(self) -> Optional[int]:
+        """The flat size this op requires of its input, if any."""
+        return self.size
+
     def output_axes(self, axes: int) -> int:
         return 0
+
+    def text(self) -> str:
+        items = [f"c={self.channels}"] * (self.channels is not None) + [f"size={self.size}"] * (self.size is not None)
+        return " ".join([self.word, *items])
 
 
 @dataclass(frozen=True)
 class Dense(Op):
-    """A fully connected op (``linear``, ``gemm``, ``matmul``): it reads a flat tensor."""
+    """A fully connected op (``linear``, ``gemm``, ``matmul``) on a flat tensor.
+
+    ``in_features`` is the flat size it reads (``nn.Linear``'s, the rows of a
+    ``Gemm``'s weight): where it is known, and so is the size of the flat
+    tensor (after a :class:`Flatten` with its channels), the two must agree,
+    as PyTorch's "mat1 and mat2 shapes cannot be multiplied" says.
+    ``out_features`` is the flat size it gives.
+
+    >>> Dense("gemm", 25088, 4096).text()
+    'gemm in=25088 out=4096'
+    """
 
     kind: str = "linear"
+    in_features: Optional[int] = None
+    out_features: Optional[int] = None
 
     def __post_init__(self) -> None:
         _word(self.kind, DENSE, "a dense op")
+        object.__setattr__(self, "in_features", _features("in_features", self.in_features))
+        object.__setattr__(self, "out_features", _features("out_features", self.out_features))
 
     @property
     def title(self) -> str:
@@ -406,8 +464,14 @@ class Dense(Op):
     def spatial(self) -> bool:
         return False
 
+    @property
+    def needs(self) -> Optional[int]:
+        """The flat size this op requires of its input, if any."""
+        return self.in_features
+
     def text(self) -> str:
-        return self.kind
+        items = [f"in={self.in_features}"] * (self.in_features is not None)
+        return " ".join([self.kind, *items, *[f"out={self.out_features}"] * (self.out_features is not None)])
 
 
 @dataclass(frozen=True)

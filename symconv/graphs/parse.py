@@ -235,9 +235,22 @@ def _statement(builder: GraphBuilder, name: str, body: str, start: int, previous
         found = _only(values, "axis", word, fail)
         axis = None if found is None else _axis(builder, inputs[0], found[0], found[1], fail)
         return builder.node(name, op(lambda: Concat(axis)), inputs)
+    if word == "flatten" or word in DENSE:
+        keys = {"c": "channels", "size": "size"} if word == "flatten" else {"in": "in_features",
+                                                                            "out": "out_features"}
+        given: dict[str, int] = {}
+        for position, key, value in values:
+            if key not in keys or keys[key] in given:
+                reason = f"{key} given twice" if key in keys else f"unknown item: {word} takes {'=, '.join(keys)}="
+                raise fail(position, f"{key}={value}", reason)
+            if not re.fullmatch(r"[0-9]{1,13}", value):
+                raise fail(position, f"{key}={value}", f"expected {key}=N, a positive integer")
+            given[keys[key]] = int(value)
+        make = Flatten if word == "flatten" else partial(Dense, word)
+        return builder.node(name, op(lambda: make(**given)), inputs)
     simple: dict[str, Callable[[], Any]] = {
-        "flatten": Flatten, **{w: partial(Identity, w) for w in SHAPE_PRESERVING},
-        **{w: partial(Dense, w) for w in DENSE}, **{w: partial(Elementwise, w) for w in ELEMENTWISE}}
+        **{w: partial(Identity, w) for w in SHAPE_PRESERVING},
+        **{w: partial(Elementwise, w) for w in ELEMENTWISE}}
     if word in simple:
         _only(values, None, word, fail)
         return builder.node(name, op(simple[word]), inputs)

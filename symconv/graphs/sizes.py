@@ -30,8 +30,9 @@ from sympy import Expr, Symbol
 from symconv.core import symbols
 from symconv.core.errors import ParameterError
 from symconv.core.validation import positive
-from symconv.graphs.graph import Graph
-from symconv.graphs.ops import Input
+from symconv.graphs.flat import FlatCheck, flat_checks
+from symconv.graphs.graph import Graph, Node
+from symconv.graphs.ops import Flatten, Input
 from symconv.graphs.steps import Refused, Step
 
 
@@ -161,7 +162,27 @@ def analysis(graph: Graph) -> Analysis:
             shown[follows].append(node.shown)
     programs = {axis: Program(axis, tuple(steps[axis]), tuple(places[axis]), tuple(titles[axis]), tuple(shown[axis]))
                 for axis in graph.axes}
+    for check in flat_checks(graph):  # a flat size that no input size changes
+        flattened = check.flat.tensor
+        places_of = [where[(flattened, axis)] for axis in range(graph.tensors[flattened].axes)] if flattened else []
+        if never is None and all(isinstance(place, Constant) for place in places_of):
+            fixed = {flattened: [place.value for place in places_of]} if flattened else {}  # type: ignore[union-attr]
+            never = _flat_failure(graph.node(check.node), check, fixed)
     return Analysis(programs, where, never)
+
+
+def _flat_failure(node: Node, check: FlatCheck, sizes: Mapping[str, Any]) -> Optional[Failure]:
+    """The failure of a flat size check at these spatial ``sizes``, or None when it holds."""
+    value = check.flat.value(sizes)
+    if value == check.needs:
+        return None
+    product = check.flat.shown(sizes)
+    what = f"{value}" if product == str(value) else f"{value} = {product}"
+    if isinstance(node.op, Flatten):
+        message = f"{node.title} {node.shown!r}: {what} elements, but its shape holds {check.needs}"
+    else:
+        message = f"{node.title} {node.shown!r}: its flat input has {what} features, but it takes {check.needs}"
+    return Failure(node.name, node.title, "", message)
 
 
 # ---------------------------------------------------------------- one program
@@ -297,6 +318,7 @@ class GraphRun:
 def _run_graph(graph: Graph, input_size: Any, mode: str) -> GraphRun:
     given = input_values(graph, input_size)
     sizes: dict[str, tuple[int, ...]] = {}
+    checks = {check.node: check for check in flat_checks(graph)}
     for node in graph.nodes:
         tensor = graph.tensors[node.name]
         if isinstance(node.op, Input):
@@ -311,6 +333,9 @@ def _run_graph(graph: Graph, input_size: Any, mode: str) -> GraphRun:
                 message = _message(node.title, node.shown, tensor.names[axis], refused)
                 return GraphRun(given, sizes, Failure(node.name, node.title, tensor.names[axis], message))
         sizes[node.name] = tuple(values)
+        failure = _flat_failure(node, checks[node.name], sizes) if node.name in checks else None
+        if failure is not None:
+            return GraphRun(given, sizes, failure)
     return GraphRun(given, sizes, None)
 
 
