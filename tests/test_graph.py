@@ -485,7 +485,8 @@ def test_receptive_fields_through_branches_and_where_none_is_fixed():
     reasons = {
         "x = input [H]; a = resize size=7": "Resize 'a': its output has 7 units whatever the input size",
         "x = input [H]; a = slice [-4:]": "Slice 'a': the slice [-4:] starts from the end",
-        "x = input [H]; a = conv k=3 scheme=tf-same": "Conv 'a': its padding depends on the input size",
+        "x = input [H]; u = upsample f=2; a = conv k=3 s=2 scheme=tf-same":
+            "Conv 'a': its padding follows the input size, and after up-sampling",
         "x = input [H]; a = flatten; b = linear": "Flatten 'a' mixes every position",
         "x = input [H]; a = pool k=2; b = upsample f=4 (a); c = cat (x, b)": "Concat 'c': its inputs have "
                                                                               "different effective strides (1 and 1/2)",

@@ -80,11 +80,12 @@ COMPARISON = {"kernel_size": "int", "stride": "int", "dilation": "int", "paramet
                            "after": QUANTITY, "output_size": QUANTITY, "output_padding": ("null", *QUANTITY),
                            "applicable": "bool", "cells": [CELL]}]}
 AXIS = {"output_size": QUANTITY, "receptive_field": ("int", "null"), "effective_stride": ("int", "fraction", "null"),
-        "effective_padding": ("int", "null"), "reason": ("str", "null"), "valid_input_sizes": "sizes",
+        "effective_padding": ("int", "null", "expr"), "reason": ("str", "null"), "valid_input_sizes": "sizes",
         "aligned_input_sizes?": "sizes"}
 SIZE = ("int", ["int"])
 NET = {"sizes?": [SIZE], "alignment?": [{"taps": ["str"], "sizes": [SIZE], "aligned": "bool"}],
-       "next_aligned_input_size?": ("int", "null", [("int", "null")]), "error?": "str", "written?": ["str"]}
+       "next_aligned_input_size?": ("int", "null", [("int", "null")]), "error?": "str", "written?": ["str"],
+       "unread_units?": ("null", ["int"], [("null", ["int"])])}
 
 #: one entry per command of docs/json.md
 SCHEMA: dict[str, Any] = {

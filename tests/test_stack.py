@@ -555,9 +555,11 @@ def test_schemes_in_stacks_refused(spec, message):
         output_size(parse_stack(spec))
 
 
-def test_input_dependent_scheme_has_no_fixed_receptive_field():
-    with pytest.raises(ParameterError, match="depends on the input size"):
-        receptive_field(parse_stack("conv k=3 scheme=tf-same"))
+def test_input_dependent_scheme_has_a_fixed_field_and_stride_and_padding_that_follows_the_input():
+    field = receptive_field(parse_stack("conv k=3 s=2 scheme=tf-same"))
+    assert (field.size, field.stride) == (3, 2) and field.padding.has(i)
+    with pytest.raises(ParameterError, match="after up-sampling"):
+        receptive_field(parse_stack("upsample f=2; conv k=3 s=2 scheme=tf-same"))
     assert receptive_field(parse_stack("conv k=3 scheme=half; conv k=3 scheme=causal")).size == 5
 
 

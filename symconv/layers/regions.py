@@ -16,21 +16,35 @@ cover every built-in kind:
 Regions(first=(-1,), last=(1,), step=2)
 >>> through_scatter(start, 2, 2, 0, 1)
 Regions(first=(0, 0), last=(0, 0), step=1)
+
+These tables describe every unit of an unbounded layer: where a unit looks, padding
+positions counted as positions (Araujo et al.'s convention). What a unit of a tensor of
+a given size *depends on* is a finite table (:func:`finite`, :func:`tabulate`): the same
+steps, on one copy of the tensor followed by units that read nothing, so that padding
+reads nothing. A unit that reads only padding has no region:
+
+>>> spans = tabulate(through_scatter(finite([(x, x) for x in range(3)], 4), 2, 2, 1, 1), 4)
+>>> spans, tabulate(through_window(finite(spans, 4), 1, 1, 1, 1), 6)
+(((0, 0), (1, 1), (1, 1), (2, 2)), (None, (0, 0), (1, 1), (1, 1), (2, 2), None))
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from math import gcd
-from typing import Optional
+from typing import Optional, Sequence
 
-from symconv.core.errors import ParameterError
+from symconv.core.errors import ParameterError, SymconvError
 
 #: The longest period tabulated: residue classes of a decision, and the
 #: repeating pattern of receptive fields behind up-sampling layers.
 MAX_PERIOD = 4096
 
 End = Optional[int]
+Span = Optional[tuple[int, int]]
+#: The step between the copies of a finite table: a read that strays into the next copy gives an end
+#: this far off, and is caught (:func:`tabulate`).
+_APART = 10**15
 
 
 @dataclass(frozen=True)
@@ -97,3 +111,30 @@ def through_scatter(regions: Regions, kernel_size: int, stride: int, before: int
         lowest = (y + before - dilation * (first_tap + (count - 1) * every)) // stride
         ends.append(regions.hull(lowest, dilation // gcd(stride, dilation), count))
     return _regions(ends, regions.step)
+
+
+def finite(spans: Sequence[Span], gap: int) -> Regions:
+    """The regions of a tensor of ``len(spans)`` units (each span the first and last input unit it depends
+    on, or None), followed by ``gap`` units that read nothing: padding. ``gap`` must exceed how far any
+    unit of the next layer reads beyond either end.
+    """
+    if gap < 1:
+        raise ParameterError("gap", gap, "the gap after a finite table is at least 1")
+    first = tuple(None if span is None else span[0] for span in spans) + (None,) * gap
+    last = tuple(None if span is None else span[1] for span in spans) + (None,) * gap
+    return Regions(first, last, _APART)
+
+
+def tabulate(regions: Regions, units: int, inputs: Optional[int] = None) -> tuple[Span, ...]:
+    """The spans of units ``0 .. units - 1`` of a table that :func:`finite` started; with ``inputs``, a check
+    that every end is an input unit (a read that strayed past a gap would not be)."""
+    spans: list[Span] = []
+    for unit in range(units):
+        a, b = regions.at(regions.first, unit), regions.at(regions.last, unit)
+        if a is None or b is None:
+            spans.append(None)
+            continue
+        if abs(a) >= _APART // 2 or abs(b) >= _APART // 2 or (inputs is not None and not 0 <= a <= b < inputs):
+            raise SymconvError(f"internal error: unit {unit} reads past the gap of its finite table ({a}, {b})")
+        spans.append((a, b))
+    return tuple(spans)

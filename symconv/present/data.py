@@ -211,6 +211,24 @@ def _one_axis(stack: Stack) -> dict[str, Any]:
     return entry
 
 
+def _unread(stack: Stack, axes: list, input_size: Union[int, Sequence[int]]) -> Any:
+    """The output units that read only padding at ``input_size`` (per axis for a per-axis stack or size),
+    None where the regions are beyond their budget."""
+    from symconv.core.errors import SymconvError
+    from symconv.layers.receptive import input_regions
+
+    def one(axis_stack: Stack, size: int) -> Optional[list[int]]:
+        try:
+            return list(input_regions(axis_stack, size).unread)
+        except SymconvError:  # a table longer than the regions' budget
+            return None
+
+    if isinstance(input_size, int) and stack.axes is None:
+        return one(stack, input_size)
+    sizes_ = [input_size] * len(axes) if isinstance(input_size, int) else list(input_size)
+    return PerAxis([one(axes[0 if len(axes) == 1 else n], size) for n, size in enumerate(sizes_)])
+
+
 def stack_data(stack: Stack, input_size: Union[int, Sequence[int], None] = None) -> dict[str, Any]:
     """``net``: the output size in ``i``, the receptive field, the input sizes that run and align, and with
     an input size every layer's size and each skip connection's.
@@ -244,6 +262,7 @@ def stack_data(stack: Stack, input_size: Union[int, Sequence[int], None] = None)
         result["error"] = str(error)
         return result
     result["sizes"] = [list(s) if isinstance(s, tuple) else s for s in per_layer]
+    result["unread_units"] = _unread(stack, axes, input_size)
     if stack.pairs:
         taps = [(a, b, per_layer[stack.tap_index(a)], per_layer[stack.tap_index(b)]) for a, b in stack.pairs]
         result["alignment"] = [{"taps": [a, b], "sizes": [list(x) if isinstance(x, tuple) else x

@@ -49,13 +49,26 @@ def input_sizes_text(axis: str, sizes: Any) -> str:
     return "; or ".join(parts) or "no size"
 
 
-def _field(found: Any) -> str:
+def _unread(report: Any, found: Any) -> Optional[tuple[int, ...]]:
+    """The units of a field's output that read only padding at the report's input size (None: not known)."""
+    for exact in getattr(report, "regions", None) or ():
+        if (exact.output, exact.input, exact.axis) == (found.output, found.input, found.axis):
+            return None if exact.regions is None else exact.unread
+    return None
+
+
+def _field(found: Any, unread: Optional[tuple[int, ...]] = None) -> str:
     where = f"{found.output} from {found.input} along {found.axis}: "
     if found.field is None:
-        return where + f"not fixed ({found.reason})"
-    field = found.field
-    padding = "none (unit 0 reads no input)" if field.padding is None else field.padding
-    return where + f"{field.size}, effective stride {field.stride}, effective padding {padding}"
+        line = where + f"not fixed ({found.reason})"
+    else:
+        field = found.field
+        padding = ("none (unit 0 reads no input)" if field.padding is None else str(field.padding)
+                   if isinstance(field.padding, int) else f"{text(field.padding)} (follows the input size)")
+        line = where + f"{field.size}, effective stride {field.stride}, effective padding {padding}"
+    if unread:
+        line += f"; units that read only padding there: {', '.join(map(str, unread))}"
+    return line
 
 
 def _at(values: Any) -> str:
@@ -81,7 +94,8 @@ def graph_text(report: Any) -> str:
             line += f" ({decision.below_minimum})"
         lines.append(line)
     if report.fields:
-        lines += ["receptive fields:"] + [f"  {_field(found)}" for found in report.fields]
+        lines += ["receptive fields:"] + [f"  {_field(found, _unread(report, found))}" for found in report.fields]
+    lines += _fixes(report)
     if run is not None:
         if run.ok:
             lines.append(f"at {_at(run.input_size)}: runs")
@@ -89,6 +103,43 @@ def graph_text(report: Any) -> str:
             lines.append(f"at {_at(run.input_size)}: fails: {run.failure.message}")
             lines.append(_next(report.next_valid))
     return "\n".join(line.rstrip() for line in lines)
+
+
+SHOWN_FIXES = 8  #: fixes the text shows; the JSON has all of them
+
+
+def _fixes(report: Any) -> list[str]:
+    search = getattr(report, "fixes", None)
+    if search is None:
+        return []
+    if not search.fixes:
+        lines = ["fixes: no single-parameter edit lets it run on more sizes"
+                 + (f" (among the {search.tried} tried)" if search.tried else "")]
+    else:
+        lines = ["fixes (each checked: the changed graph's valid input sizes):"]
+        for fix in search.fixes[:SHOWN_FIXES]:
+            sizes = "; ".join(input_sizes_text(axis, answer) for axis, answer in fix.valid.items())
+            lines.append(f"  {fix.text}: {sizes}")
+        if len(search.fixes) > SHOWN_FIXES:
+            lines.append(f"  and {len(search.fixes) - SHOWN_FIXES} more (--json lists every one)")
+    if search.exhausted is not None:
+        budget = "candidates" if search.exhausted == "candidates" else "seconds"
+        lines.append(f"  the search's budget of {budget} ran out after {search.tried} of {search.candidates} edits")
+    return lines
+
+
+def _fixes_data(search: Any) -> Any:
+    if search is None:
+        return None
+    return {"tried": search.tried, "candidates": search.candidates, "exhausted": search.exhausted,
+            "suggestions": [{"node": fix.node, "shown": fix.shown, "op": fix.title, "parameter": fix.parameter,
+                             "old": fix.old, "new": fix.new, "text": fix.text,
+                             "valid_input_sizes": dict(fix.valid), "density": fix.density}
+                            for fix in search.fixes]}
+
+
+def _list(units: Optional[tuple[int, ...]]) -> Optional[list[int]]:
+    return None if units is None else list(units)
 
 
 def _next(after: Optional[dict]) -> str:
@@ -125,8 +176,10 @@ def graph_data(report: Any) -> dict[str, Any]:
              "receptive_field": None if found.field is None else found.field.size,
              "effective_stride": None if found.field is None else found.field.stride,
              "effective_padding": None if found.field is None else found.field.padding,
-             "not_fixed": found.reason}
+             "not_fixed": found.reason,
+             **({} if run is None or not run.ok else {"unread_units": _list(_unread(report, found))})}
             for found in report.fields],
+        "fixes": _fixes_data(getattr(report, "fixes", None)),
     }
     if run is not None:
         data.update(input_size=dict(run.input_size), sizes={name: list(sizes) for name, sizes in run.sizes.items()},

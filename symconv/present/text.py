@@ -288,8 +288,9 @@ def _axis_facts(entry: Mapping[str, Any]) -> list[str]:
                  f"effective padding not fixed: {reason}")
     else:
         padding = entry["effective_padding"]
+        follows = "" if padding is None or isinstance(padding, int) else " (follows the input size)"
         field = (f"{entry['receptive_field']}, effective stride {entry['effective_stride']}, "
-                 f"effective padding {'none' if padding is None else padding}")
+                 f"effective padding {'none' if padding is None else _value(padding)}{follows}")
     lines = [f"output size: o = {_formula(entry['output_size'])}", f"receptive field: {field}",
              f"runs for: {entry['valid_input_sizes']}"]
     if "aligned_input_sizes" in entry:
@@ -319,6 +320,13 @@ def stack_text(stack: Any, data: Mapping[str, Any], input_size: Any = None) -> s
     shown = _sizes(input_size)
     if "sizes" in data:
         lines.append(f"sizes for i = {shown}: {' -> '.join(map(_sizes, data['sizes']))}")
+    unread = data.get("unread_units")
+    if unread is not None:
+        for n, units in enumerate([unread] if "axes" not in data else unread):
+            where = "" if "axes" not in data else f" along axis {n}"
+            if units:
+                shown_units = ", ".join(map(str, units))
+                lines.append(f"  output units that read only padding (no input){where}: {shown_units}")
     for entry in data.get("alignment", []):
         a, b = entry["taps"]
         lines.append(f"  {a}={b}: {_sizes(entry['sizes'][0])} vs {_sizes(entry['sizes'][1])}"
