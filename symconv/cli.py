@@ -141,6 +141,43 @@ def _cmd_shape(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_figure(args: argparse.Namespace) -> int:
+    """``symconv figure OPERATION``: one layer's figure or animation, to a file (``-o``) or to stdout."""
+    from symconv.present.figures import format_named, layer_figure
+    from symconv.present.text import written_text
+
+    size, kernel, dilation = (_ints(name, getattr(args, name)) for name in ("input_size", "kernel_size", "dilation"))
+    stride = None if args.stride is None else _ints("stride", args.stride)
+    extra = 0 if args.output_padding is None else _ints("output_padding", args.output_padding)
+    axes = _axes(size, kernel, stride, dilation, extra)
+    kind = format_named(args.format, args.output)
+    step = None if args.step is None else _int("step", args.step)
+    if step is not None and kind.animated:
+        raise ParameterError("step", step, f"--step draws one position, in svg, tikz or png, not {kind.name}")
+    if args.json and args.output is None:
+        raise ParameterError("output", None, "--json describes the figure it writes: give -o FILE")
+    if kind.binary and args.output is None and sys.stdout.isatty():
+        raise ParameterError("output", None, f"{kind.name} is binary: give -o FILE, or redirect stdout")
+    figure = layer_figure(args.operation, size, kernel, stride, _padding(args.padding, axes), dilation, extra,
+                          args.ceil_mode, axes=None if args.axes is None else _int("axes", args.axes), step=step)
+    content = kind.write(figure)
+    data = content if kind.binary else content.encode("utf-8")  # SVG and TikZ files are UTF-8, whatever the locale
+    if args.output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        return 0
+    from symconv.core.errors import OutputError
+
+    try:
+        with open(args.output, "wb") as file:
+            file.write(data)
+    except OSError as error:
+        raise OutputError(f"output={args.output!r} is invalid: cannot write it ({error.strerror})") from None
+    _emit(args, {"written": [args.output], "format": kind.name, "title": figure.title, "caption": figure.caption,
+                 "positions": figure.positions, "shown": [n + 1 for n in figure.shown]}, written_text([args.output]))
+    return 0
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from symconv.core.validation import positive
     from symconv.guide.verification import Box, verify
@@ -303,11 +340,18 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from symconv.present.render import check_templates, planned_files, prepare_output, write_files
     from symconv.present.text import render_text
 
-    formats = ["latex", "markdown", "coq"] if args.format == "all" else [args.format]
+    formats = ["latex", "markdown", "coq", "html"] if args.format == "all" else [args.format]
     template_dir = None if args.template_dir is None else Path(args.template_dir)
     prepare_output(Path(args.output))
     if template_dir is not None:  # a mistake in a user's template is found before the build, not after
         check_templates(template_dir)
+    if formats == ["html"]:  # the interactive page needs no proofs, so none are run for it
+        from symconv.present.render import render_html_page
+        from symconv.present.text import written_text
+
+        written = write_files({"index.html": render_html_page(template_dir)}, Path(args.output))
+        _emit(args, {"output": args.output, "written": [str(path) for path in written]}, written_text(written))
+        return 0
     document = build_document()
     written = write_files(planned_files(document, formats, template_dir), Path(args.output))
     data = {"output": args.output, "written": [str(path) for path in written],
@@ -433,29 +477,16 @@ def _cmd_net(args: argparse.Namespace) -> int:
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
-    """``symconv graph SPEC_OR_FILE``: a graph's text, or a file holding it."""
+    """``symconv graph SPEC_OR_FILE``: a graph's text, a file holding it, or a model file (``.onnx``) that its
+    importer reads."""
     from pathlib import Path
 
     from symconv.graphs.parse import MAX_GRAPH_TEXT, parse_graph
     from symconv.graphs.report import analyse_graph
+    from symconv.importers import IMPORTERS, import_graph
     from symconv.present.graph_text import graph_data, graph_text
 
     spec = args.spec
-    try:
-        is_file = Path(spec).is_file()
-    except (OSError, ValueError):  # a graph's text, longer than a file name can be
-        is_file = False
-    if is_file:
-        with open(spec, "rb") as file:
-            raw = file.read(4 * MAX_GRAPH_TEXT + 1)
-        if len(raw) > 4 * MAX_GRAPH_TEXT:
-            raise ParameterError("spec", args.spec, f"a graph's text is at most {MAX_GRAPH_TEXT} characters")
-        try:
-            spec = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ParameterError("spec", args.spec, "a graph file holds the graph's text, in UTF-8") from None
-    elif not any(char in spec for char in "=; ") and any(char in spec for char in "./\\"):
-        raise ParameterError("spec", spec, "no such file, and not a graph's text like 'x = input [H, W]; a = conv k=3'")
     size: Any = None
     if args.input_size is not None:
         items = args.input_size.split(",")
@@ -463,7 +494,29 @@ def _cmd_graph(args: argparse.Namespace) -> int:
             size = {name.strip(): _int("input_size", value) for name, _, value in (i.partition("=") for i in items)}
         else:
             size = _ints("input_size", args.input_size)
-    report = analyse_graph(parse_graph(spec), size)
+    suffix = Path(spec).suffix.lower() if "\n" not in spec and len(spec) < 4096 else ""
+    if any(suffix in importer.suffixes for importer in IMPORTERS.values()):  # a model file: its importer reads it
+        graph = import_graph(spec)
+    else:
+        try:
+            is_file = Path(spec).is_file()
+        except (OSError, ValueError):  # a graph's text, longer than a file name can be
+            is_file = False
+        if is_file:
+            with open(spec, "rb") as file:
+                raw = file.read(4 * MAX_GRAPH_TEXT + 1)
+            if len(raw) > 4 * MAX_GRAPH_TEXT:
+                raise ParameterError("spec", args.spec, f"a graph's text is at most {MAX_GRAPH_TEXT} characters")
+            try:
+                spec = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ParameterError("spec", args.spec, "a graph file holds the graph's text, in UTF-8") from None
+        elif not any(char in spec for char in "=; ") and any(char in spec for char in "./\\"):
+            raise ParameterError("spec", spec,
+                                 "no such file, and not a graph's text like 'x = input [H, W]; a = conv k=3'")
+        graph = parse_graph(spec)
+    report = analyse_graph(graph, size, fixes=False if args.no_fixes else True if args.fixes else None,
+                           prove=args.prove)
     _emit(args, graph_data(report), lambda: graph_text(report))
     failed = report.run is not None and not report.run.ok
     return 1 if failed or not report.runs else 0
@@ -500,6 +553,23 @@ def _parser() -> argparse.ArgumentParser:
     shape.add_argument("-d", "--dilation", default="1", help=per_axis)
     shape.add_argument("--output-padding", default=None, help="transposed only; " + per_axis)
     shape.add_argument("--ceil-mode", action="store_true", help="pool only")
+
+    figure = command("figure", _cmd_figure, "one layer's figure (svg, tikz, png) or animation (animated-svg, gif), "
+                     "from the brute-force oracle; docs/figures.md")
+    figure.add_argument("operation", choices=["conv", "pool", "transposed"])
+    figure.add_argument("-i", "--input-size", required=True, help=per_axis + " (transposed: its own input i')")
+    figure.add_argument("-k", "--kernel-size", required=True, help=per_axis)
+    figure.add_argument("-s", "--stride", default=None, help="default 1 (pool: kernel size); " + per_axis)
+    figure.add_argument("-p", "--padding", default="0",
+                        help="P or BEFORE,AFTER; with several axes P, or one P or BEFORE:AFTER per axis")
+    figure.add_argument("-d", "--dilation", default="1", help=per_axis)
+    figure.add_argument("--output-padding", default=None, help="transposed only; " + per_axis)
+    figure.add_argument("--ceil-mode", action="store_true", help="pool only")
+    figure.add_argument("--axes", default=None, help="1 (a row) or 2 (a grid, the default unless values per axis)")
+    figure.add_argument("--step", default=None, help="draw the kernel at its N-th position alone (from 1)")
+    figure.add_argument("--format", default=None,
+                        help="svg, tikz, png, animated-svg or gif (default: from -o's suffix, else svg)")
+    figure.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
 
     def conv_options(p: argparse.ArgumentParser, per_axis_help: str = "", padding: Optional[str] = "0") -> None:
         p.add_argument("-k", "--kernel-size", required=True, help=per_axis_help or None)
@@ -540,13 +610,21 @@ def _parser() -> argparse.ArgumentParser:
                     "receptive fields, and where it fails")
     graph.add_argument("spec", metavar="SPEC_OR_FILE",
                        help='e.g. "x = input [H, W]; a = conv k=3 p=1 (x); b = pool k=2; u = tconv k=2 s=2; '
-                            'c = cat (a, u)", or a file holding such a text')
+                            'c = cat (a, u)", a file holding such a text, or a model: MODEL.onnx '
+                            "(pip install 'symconv[onnx]')")
     graph.add_argument("-i", "--input-size", default=None,
                        help="N (every axis), one size per input axis like 96,128, or H=96,W=128")
+    fixes = graph.add_mutually_exclusive_group()
+    fixes.add_argument("--fixes", action="store_true",
+                       help="search for checked single-parameter fixes where a join misaligns (by default only when"
+                            " the run at --input-size fails)")
+    fixes.add_argument("--no-fixes", action="store_true", help="never search for fixes")
+    graph.add_argument("--prove", action="store_true",
+                       help="also prove each residue class's verdict and each simplified size with the proof kernel")
 
     render = command("render", _cmd_render,
                      "write the derivation documents: LaTeX, Markdown, SVG figures, and the proofs in Coq")
-    render.add_argument("--format", choices=["latex", "markdown", "coq", "all"], default="all")
+    render.add_argument("--format", choices=["latex", "markdown", "coq", "html", "all"], default="all")
     render.add_argument("--output", default="derivations", help="directory (default: derivations)")
     render.add_argument("--template-dir", default=None, help="your templates, searched before symconv's")
 

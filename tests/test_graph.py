@@ -496,7 +496,7 @@ def test_receptive_fields_through_branches_and_where_none_is_fixed():
                                                                             "may broadcast",
     }
     for text, reason in reasons.items():
-        (entry,) = receptive_fields(parse_graph(text))
+        entry = receptive_fields(parse_graph(text))[0]
         assert entry.field is None and entry.reason.startswith(reason), entry.reason
     bias = receptive_fields(parse_graph("x = input [H]; b = input [1]; a = add (x, b)"))
     assert [(entry.input, entry.field is None) for entry in bias] == [("x", False), ("b", True)]

@@ -20,18 +20,15 @@ from symconv.graphs.parse import parse_graph
 from symconv.graphs.sizes import analysis, oracle_run, run_graph
 
 
-def runs(graph: Graph, sizes: dict) -> bool:
-    """symconv's answer: every axis in its set, and every flat check met."""
+def agrees_with_oracle(graph: Graph, high: int) -> None:
+    """symconv's answer (every axis in its set, and every flat check met) is where the brute force runs."""
     valid = valid_sizes(graph)
     joint = joint_sizes(graph, valid)
-    return all(sizes[axis] in valid[axis].answer for axis in graph.axes) and (joint is None or sizes in joint)
-
-
-def agrees_with_oracle(graph: Graph, high: int) -> None:
     for values in itertools.product(range(1, high), repeat=len(graph.axes)):
         sizes = dict(zip(graph.axes, values))
         truth = oracle_run(graph, sizes)
-        assert runs(graph, sizes) == truth.ok, (str(graph), sizes, truth.failure)
+        claimed = all(sizes[axis] in valid[axis].answer for axis in graph.axes) and (joint is None or sizes in joint)
+        assert claimed == truth.ok, (str(graph), sizes, truth.failure)
         assert run_graph(graph, sizes).ok == truth.ok
 
 
@@ -134,3 +131,14 @@ def test_bad_flat_items_are_one_line(spec, message):
 def test_bad_features_from_python(make):
     with pytest.raises(ParameterError, match="is a positive integer, at most"):
         make()
+
+
+def test_an_adaptive_pool_that_keeps_one_axis():
+    net = parse_graph("x = input [H, W]; a = conv k=3 s=2; b = apool size=_,7; f = flatten c=8; l = linear in=56")
+    assert str(net).endswith("b = apool size=_,7 (a); f = flatten c=8 (b); l = linear in=56 (f)")
+    assert parse_graph(str(net)) == net
+    agrees_with_oracle(net, 20)
+    for spec, message in [("x = input [H]; a = apool size=_", "keeps every axis is shape-preserving"),
+                          ("x = input [H, W]; a = resize size=_,3", "expected size=N")]:
+        with pytest.raises((ParseError, ParameterError), match=message):
+            parse_graph(spec)

@@ -87,6 +87,30 @@ NET = {"sizes?": [SIZE], "alignment?": [{"taps": ["str"], "sizes": [SIZE], "alig
        "next_aligned_input_size?": ("int", "null", [("int", "null")]), "error?": "str", "written?": ["str"],
        "unread_units?": ("null", ["int"], [("null", ["int"])])}
 
+GRAPH_FIELD = {"output": "str", "input": "str", "axis": "str", "receptive_field": ("int", "null"),
+               "effective_stride": ("int", "fraction", "null"), "effective_padding": ("int", "null", "expr"),
+               "not_fixed": ("str", "null"), "unread_units?": ("null", ["int"])}
+GRAPH = {"graph": "str", "axes": ["str"], "outputs": ["str"],
+         "tensors": [{"name": "str", "op": "str", "inputs": ["str"], "sizes": [("expr", "null")],
+                      "label": ("str", "null"), "op_type": ("str", "null")}],
+         "valid_input_sizes": Map("sizes"),
+         "decisions": Map({"modulus": "int", "minimum": ("int", "null"), "below_minimum": ("str", "null"),
+                           "conditions": [("expr", "null")], "joins": ["str"], "checked": ["int"],
+                           "identities": "int"}),
+         "joint": ("null", {"conditions": ["expr"], "nodes": ["str"],
+                            "boxes": [Map({"min": "int", "max": ("int", "null"), "sizes": "sizes"})]}),
+         "runs": "bool", "receptive_fields": [GRAPH_FIELD],
+         "fixes": ("null", {"tried": "int", "candidates": "int", "exhausted": ("null", "str"),
+                            "suggestions": [{"node": "str", "shown": "str", "op": "str", "parameter": "str",
+                                             "old": "any", "new": "any", "text": "str",
+                                             "valid_input_sizes": Map("sizes"), "density": "number"}]}),
+         "proofs": ("null", {"proved": "bool", "budget": "bool",
+                             "claims": [{"kind": "str", "axis": "str", "where": "str", "statement": "str",
+                                         "status": "str", "reason": ("str", "null")}]}),
+         "input_size?": Map("int"), "sizes?": Map(["int"]),
+         "error?": ("null", {"node": "str", "op": "str", "axis": "str", "message": "str"}),
+         "next_valid_input_size?": ("null", Map(("int", "null")))}
+
 #: one entry per command of docs/json.md
 SCHEMA: dict[str, Any] = {
     "list": {"relationships": [{"number": "int", "title": "str", "section": "str", "kind": "str", "equation": "expr"}]},
@@ -107,6 +131,7 @@ SCHEMA: dict[str, Any] = {
     "scheme check": SCHEME_REPORT,
     "scheme compare": COMPARISON,
     "net": ({**AXIS, **NET}, {"axes": [AXIS], **NET}),
+    "graph": GRAPH,
     "error": {"error": "str", "type": ("str", "null"), "parameter": ("str", "null"), "value": "any",
               "rule": ("str", "null"), "column?": "int", "token?": "str", "where?": "str"},
 }
@@ -246,6 +271,14 @@ COMMANDS = [
     ("net", ["net", "conv k=7,5 s=2 p=3:3,2:2 @a; pool k=3 s=2 p=1; upsample f=2 @b | a=b", "-i", "224,161"], 1),
     ("net", ["net", "tconv k=2 s=2; conv k=3 scheme=tf-same", "-i", "9"], 0),
     ("net", ["net", "conv k=7; pool k=2", "-i", "3"], 1),
+    ("graph", ["graph", "x = input [H, W]; a = conv k=3 p=1 (x); b = pool k=2; u = tconv k=2 s=2; c = cat (a, u)"], 0),
+    ("graph", ["graph", "x = input [H, W]; a = conv k=3 p=1 (x); b = pool k=2; u = tconv k=2 s=2; c = cat (a, u)",
+               "-i", "89,96", "--prove"], 1),
+    ("graph", ["graph", "x = input [H]; a = pool k=3 s=2 ceil; u = tconv k=3 s=2; c = add (x, u)", "--fixes"], 0),
+    ("graph", ["graph", "x = input [H, W]; a = conv k=3 s=2 scheme=tf-same; b = pool k=8; f = flatten c=4;"
+               " l = linear in=16", "-i", "40"], 0),
+    ("graph", ["graph", "x = input [H, W]; a = conv k=3 s=2 scheme=tf-same; b = pool k=8; f = flatten c=4;"
+               " l = linear in=16", "-i", "100,64"], 1),
 ]
 
 

@@ -312,7 +312,12 @@ class Fixed(Op):
 
     ``kind`` is ``resize`` (``F.interpolate(size=...)``, ONNX ``Resize`` with
     sizes), ``apool`` (adaptive pooling to ``output_size``) or ``gpool``
-    (global pooling: size 1). ``size`` is one size for every axis or one per axis.
+    (global pooling: size 1). ``size`` is one size for every axis or one per axis;
+    an adaptive pool's None keeps the input's size on that axis, as PyTorch's
+    ``nn.AdaptiveAvgPool2d((None, 7))`` does (each unit then averages one input unit).
+
+    >>> Fixed("apool", (None, 7)).text(), Fixed("apool", (None, 7)).along(0).constant
+    ('apool size=_,7', False)
     """
 
     kind: str
@@ -326,8 +331,14 @@ class Fixed(Op):
         sizes = value if isinstance(value, tuple) else (value,)
         if not 1 <= len(sizes) <= MAX_AXES:
             raise ParameterError("size", value, rule)
+        if self.kind == "apool" and any(entry is None for entry in sizes):
+            if all(entry is None for entry in sizes):
+                raise ParameterError("size", value, "an adaptive pool that keeps every axis is shape-preserving:"
+                                     " give at least one size")
+            rule += " (an adaptive pool's None keeps that axis)"
         try:
-            checked = tuple(_integer("size", entry, rule, low=1) for entry in sizes)
+            checked = tuple(None if entry is None and self.kind == "apool" else _integer("size", entry, rule, low=1)
+                            for entry in sizes)
         except ParameterError:
             raise ParameterError("size", value, rule) from None
         if self.kind == "gpool" and checked != (1,):
@@ -343,10 +354,12 @@ class Fixed(Op):
         return _count(self.size)
 
     def along(self, axis: int) -> Step:
-        return FixedStep(_per_axis(self.size, axis), self.kind)
+        units = _per_axis(self.size, axis)
+        return Step() if units is None else FixedStep(units, self.kind)
 
     def text(self) -> str:
-        return "gpool" if self.kind == "gpool" else f"{self.kind} size={','.join(map(str, self.size))}"
+        sizes = ",".join("_" if entry is None else str(entry) for entry in self.size)
+        return "gpool" if self.kind == "gpool" else f"{self.kind} size={sizes}"
 
 
 def _word(kind: Any, words: Any, what: str) -> None:

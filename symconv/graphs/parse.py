@@ -228,8 +228,12 @@ def _statement(builder: GraphBuilder, name: str, body: str, start: int, previous
             _only(values, None, word, fail)
             return builder.node(name, Fixed("gpool"), inputs)
         position, value = _only(values, "size", word, fail, required=start)
-        sizes = parse._integers(value, lambda reason: fail(position, f"size={value}", reason),
-                                "expected size=N, or one size per axis like size=7,5")
+        keep = word == "apool" and "_" in value.split(",")  # an adaptive pool's _ keeps that axis's size
+        numbers = ",".join("1" if keep and entry == "_" else entry for entry in value.split(","))
+        sizes: list = parse._integers(numbers, lambda reason: fail(position, f"size={value}", reason),
+                                      "expected size=N, or one size per axis like size=7,5"
+                                      + (" (an adaptive pool's _ keeps that axis)" if word == "apool" else ""))
+        sizes = [None if keep and entry == "_" else size for entry, size in zip(value.split(","), sizes)]
         return builder.node(name, op(lambda: Fixed(word, tuple(sizes))), inputs)
     if word == "cat":
         found = _only(values, "axis", word, fail)

@@ -145,24 +145,43 @@ def regions(graph: Graph, source: str, axis: int) -> dict[str, Found]:
 def receptive_fields(graph: Graph) -> tuple[GraphField, ...]:
     """The receptive field of every output with respect to every input it reads, along each of the input's axes.
 
+    Where an output has none (a classifier's, behind global pooling or a
+    flatten), the field of the last tensor before it that has one is given too:
+    the features the head reads.
+
     >>> from symconv.graphs.parse import parse_graph
     >>> net = parse_graph("x = input [H, W]; a = conv k=3 s=2 p=1 (x); g = gpool; f = flatten; l = linear")
-    >>> [(found.axis, found.reason) for found in receptive_fields(net)]  # doctest: +NORMALIZE_WHITESPACE
-    [('H', "GlobalPool 'g': its output has 1 unit whatever the input size, so the part of the input each unit
-      reads follows that size"), ('W', "GlobalPool 'g': its output has 1 unit whatever the input size, so the part
-      of the input each unit reads follows that size")]
+    >>> for found in receptive_fields(net):
+    ...     print(found.output, found.axis, (found.reason or str(found.field.size))[:40])
+    l H GlobalPool 'g': its output has 1 unit wh
+    a H 3
+    l W GlobalPool 'g': its output has 1 unit wh
+    a W 3
     """
     result = []
     for node in graph.inputs:
         for axis, name in enumerate(graph.tensors[node.name].names):
             found, shifts = shifted_regions(graph, node.name, axis)
-            for output in graph.outputs:
+            for output in (*graph.outputs, *_features(graph, found)):
                 value = found[output]
                 if isinstance(value, str):
                     result.append(GraphField(output, node.name, name, None, value))
                 elif value is not None:
                     result.append(GraphField(output, node.name, name, _field(value, shifts[output])))
     return tuple(result)
+
+
+def _features(graph: Graph, found: Any) -> list[str]:
+    """For each output with no fixed field, the last tensor before it, along its single-input chain, that has one."""
+    features: list[str] = []
+    for output in graph.outputs:
+        name = output
+        while isinstance(found.get(name), str) and len(graph.node(name).inputs) == 1:
+            name = graph.node(name).inputs[0]
+        if name != output and isinstance(found.get(name), Regions) and not isinstance(graph.node(name).op, Input) \
+                and name not in (*graph.outputs, *features):
+            features.append(name)
+    return features
 
 
 Spans = tuple[Span, ...]

@@ -6,6 +6,9 @@
 ((2*floor(H/2),), 'i ≡ 0 (mod 2), i ≥ 2', "Concat 'c': 9 vs 8 along H", {'H': 10})
 >>> report.fixes.fixes, report.fixes.tried  # no single edit lets odd sizes run too
 ((), 4)
+
+Fixes are searched for where a run fails at the input size, or when asked
+(``fixes=True``); proofs by the kernel only when asked (``prove=True``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from sympy import Expr
 from symconv.graphs.graph import Graph
 from symconv.graphs.decide import AxisDecision, valid_sizes
 from symconv.graphs.fixes import FixSearch, misaligned, suggest_fixes
+from symconv.graphs.joint import JointSizes, joint_sizes
+from symconv.graphs.proofs import GraphProofs, prove_sizes
 from symconv.graphs.receptive import GraphField, GraphRegions, input_regions, receptive_fields
 from symconv.graphs.sizes import GraphRun, input_values, run_graph, tensor_sizes
 
@@ -40,27 +45,59 @@ class GraphReport:
     next_valid: Optional[Mapping[str, Optional[int]]] = None
     fixes: Optional[FixSearch] = None
     regions: Optional[tuple[GraphRegions, ...]] = None
+    joint: Optional[JointSizes] = None
+    proofs: Optional[GraphProofs] = None
 
     @property
     def runs(self) -> bool:
         """Whether the graph runs on some input size."""
-        return all(decision.answer.residues or decision.answer.isolated for decision in self.valid.values())
+        return all(decision.answer.residues or decision.answer.isolated for decision in self.valid.values()) \
+            and (self.joint is None or self.joint.runs)
+
+    def accepts(self, sizes: Mapping[str, int]) -> bool:
+        """Whether the graph runs at ``sizes`` (one per input axis), by the decided sets alone."""
+        return all(sizes[axis] in decision.answer for axis, decision in self.valid.items()) \
+            and (self.joint is None or sizes in self.joint)
 
 
-def analyse_graph(graph: Graph, input_size: Any = None, fixes: bool = True) -> GraphReport:
-    """Every answer about ``graph``; with ``input_size`` (an int, one per axis, or ``{axis: size}``) also a run;
-    with ``fixes`` (the default) the checked fixes where a join misaligns."""
+def _next_valid(valid: Mapping[str, AxisDecision], joint: Optional[JointSizes],
+                given: Mapping[str, int]) -> dict[str, Optional[int]]:
+    """The smallest sizes from ``given`` up that run: per axis, or, where a flat size couples the axes, in the
+    box that asks the least growth."""
+    per_axis = {axis: valid[axis].answer.smallest_at_least(size) for axis, size in given.items()}
+    if joint is None:
+        return per_axis
+    best: Optional[dict[str, Optional[int]]] = None
+    for box in joint.boxes:
+        found: dict[str, Optional[int]] = {}
+        for axis, span in zip(joint.axes, box):
+            first = span.sizes.smallest_at_least(max(given[axis], span.low))
+            found[axis] = first if first is not None and (span.high is None or first <= span.high) else None
+        if None not in found.values() and (best is None or sum(found.values()) < sum(best.values())):  # type: ignore
+            best = found
+    return best or {axis: None for axis in given}
+
+
+def analyse_graph(graph: Graph, input_size: Any = None, fixes: Optional[bool] = None,
+                  prove: bool = False) -> GraphReport:
+    """Every answer about ``graph``; with ``input_size`` (an int, one per axis, or ``{axis: size}``) also a run.
+
+    ``fixes``: search for checked fixes where a join misaligns: True always, False never, None (the default)
+    when the run at ``input_size`` fails. ``prove``: hand the valid sizes to the proof kernel too."""
     if input_size is not None:
         input_size = input_values(graph, input_size)  # a bad size is the caller's error, found before the work
     valid = valid_sizes(graph)
-    found = suggest_fixes(graph) if fixes and misaligned(valid) else None
-    report = GraphReport(graph, tensor_sizes(graph), valid, receptive_fields(graph), fixes=found)
-    if input_size is None:
-        return report
-    run = run_graph(graph, input_size)
-    after = None if run.ok else {axis: valid[axis].answer.smallest_at_least(size) for axis, size in input_size.items()}
+    joint = joint_sizes(graph, valid)
+    sizes, fields = tensor_sizes(graph), receptive_fields(graph)
+    proofs = prove_sizes(graph, valid) if prove else None
+    run = None if input_size is None else run_graph(graph, input_size)
+    wanted = fixes if fixes is not None else run is not None and not run.ok
+    found = suggest_fixes(graph) if wanted and misaligned(valid) else None
+    if run is None:
+        return GraphReport(graph, sizes, valid, fields, fixes=found, joint=joint, proofs=proofs)
+    after = None if run.ok else _next_valid(valid, joint, input_size)
     exact = input_regions(graph, input_size) if run.ok else None
-    return GraphReport(graph, report.sizes, valid, report.fields, run, after, found, exact)
+    return GraphReport(graph, sizes, valid, fields, run, after, found, exact, joint, proofs)
 
 
 __all__ = ["GraphReport", "analyse_graph"]

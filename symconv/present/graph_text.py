@@ -80,19 +80,29 @@ def graph_text(report: Any) -> str:
     (the module docstring has an example)."""
     graph, run = report.graph, report.run
     rows = []
+    labelled = any(node.label for node in graph.nodes)
     for node in graph.nodes:
         value = "" if run is None else _size(run.sizes[node.name]) if node.name in run.sizes else "—"
-        rows.append((node.name, str(node).partition(" = ")[2], _size(report.sizes[node.name]), value))
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
-    lines = ["tensors:"] + [f"  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  "
-                            + (f"{row[2]:<{widths[2]}}  {row[3]}" if run is not None else row[2])
-                            for row in rows]
+        source = f"{node.op_type or ''} {node.label or ''}".strip() if labelled else ""
+        rows.append((node.name, str(node).partition(" = ")[2], _size(report.sizes[node.name]), value, source))
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    lines = ["tensors:" + ("  (name, op, sizes" + (", at the input size" if run is not None else "")
+                           + ", and the model's op and node)" if labelled else "")]
+    for row in rows:
+        line = f"  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}"
+        if run is not None:
+            line += f"  {row[3]:<{widths[3]}}"
+        lines.append(line + (f"  {row[4]}" if labelled else ""))
     lines.append("input sizes it runs on:")
     for axis, decision in report.valid.items():
         line = f"  {input_sizes_text(axis, decision.answer)}"
         if decision.minimum is None and decision.below_minimum:
             line += f" ({decision.below_minimum})"
         lines.append(line)
+    joint = getattr(report, "joint", None)
+    if joint is not None:
+        lines.append("  and, where a flat size couples the axes: " + str(joint).replace("\n", "\n  "))
+    lines += _proofs(getattr(report, "proofs", None))
     if report.fields:
         lines += ["receptive fields:"] + [f"  {_field(found, _unread(report, found))}" for found in report.fields]
     lines += _fixes(report)
@@ -106,6 +116,37 @@ def graph_text(report: Any) -> str:
 
 
 SHOWN_FIXES = 8  #: fixes the text shows; the JSON has all of them
+SHOWN_UNPROVED = 8  #: unproved claims the text lists
+
+
+def _proofs(proofs: Any) -> list[str]:
+    if proofs is None:
+        return []
+    lines = [f"proofs (the kernel, re-checked): {str(proofs).removeprefix('proved: ')} proved"]
+    unproved = [claim for claim in proofs.claims if claim.status != "proved"]
+    for claim in unproved[:SHOWN_UNPROVED]:
+        what = (f"residue class {claim.where}" if claim.kind == "class"
+                else f"the size of {claim.where} along {claim.axis}")
+        lines.append(f"  {claim.status}: {what}: {claim.reason}")
+    if len(unproved) > SHOWN_UNPROVED:
+        lines.append(f"  and {len(unproved) - SHOWN_UNPROVED} more (--json lists every one)")
+    return lines
+
+
+def _joint_data(joint: Any) -> Any:
+    if joint is None:
+        return None
+    return {"conditions": list(joint.conditions), "nodes": list(joint.nodes),
+            "boxes": [{axis: {"min": span.first, "max": span.high, "sizes": span.sizes}
+                       for axis, span in zip(joint.axes, box)} for box in joint.boxes]}
+
+
+def _proofs_data(proofs: Any) -> Any:
+    if proofs is None:
+        return None
+    return {"proved": proofs.proved, "budget": proofs.budget,
+            "claims": [{"kind": claim.kind, "axis": claim.axis, "where": claim.where, "statement": claim.statement,
+                        "status": claim.status, "reason": claim.reason or None} for claim in proofs.claims]}
 
 
 def _fixes(report: Any) -> list[str]:
@@ -163,13 +204,15 @@ def graph_data(report: Any) -> dict[str, Any]:
         "axes": list(graph.axes),
         "outputs": list(graph.outputs),
         "tensors": [{"name": node.name, "op": node.op.text(), "inputs": list(node.inputs),
-                     "sizes": list(report.sizes[node.name])} for node in graph.nodes],
+                     "sizes": list(report.sizes[node.name]), "label": node.label, "op_type": node.op_type}
+                    for node in graph.nodes],
         "valid_input_sizes": {axis: decision.answer for axis, decision in report.valid.items()},
         "decisions": {axis: {"modulus": decision.modulus, "minimum": decision.minimum,
                              "below_minimum": decision.below_minimum, "conditions": list(decision.conditions),
                              "joins": list(decision.joins), "checked": list(decision.checked),
                              "identities": decision.identities}
                       for axis, decision in report.valid.items()},
+        "joint": _joint_data(getattr(report, "joint", None)),
         "runs": report.runs,
         "receptive_fields": [
             {"output": found.output, "input": found.input, "axis": found.axis,
@@ -180,6 +223,7 @@ def graph_data(report: Any) -> dict[str, Any]:
              **({} if run is None or not run.ok else {"unread_units": _list(_unread(report, found))})}
             for found in report.fields],
         "fixes": _fixes_data(getattr(report, "fixes", None)),
+        "proofs": _proofs_data(getattr(report, "proofs", None)),
     }
     if run is not None:
         data.update(input_size=dict(run.input_size), sizes={name: list(sizes) for name, sizes in run.sizes.items()},
