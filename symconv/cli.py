@@ -517,7 +517,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
         graph = parse_graph(spec)
     report = analyse_graph(graph, size, fixes=False if args.no_fixes else True if args.fixes else None,
                            prove=args.prove)
-    _emit(args, graph_data(report), lambda: graph_text(report))
+    _emit(args, graph_data(report), lambda: graph_text(report, all_tensors=args.all_tensors))
     failed = report.run is not None and not report.run.ok
     return 1 if failed or not report.runs else 0
 
@@ -619,6 +619,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="search for checked single-parameter fixes where a join misaligns (by default only when"
                             " the run at --input-size fails)")
     fixes.add_argument("--no-fixes", action="store_true", help="never search for fixes")
+    graph.add_argument("--all-tensors", action="store_true",
+                       help="list shape-preserving ops (activations, normalisation) in the table too")
     graph.add_argument("--prove", action="store_true",
                        help="also prove each residue class's verdict and each simplified size with the proof kernel")
 

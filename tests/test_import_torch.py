@@ -461,3 +461,45 @@ def test_bad_input_is_one_line(what, module, example, options, message):
     with pytest.raises(ParameterError, match=message) as raised:
         from_torch(module, example, **options)
     assert "\n" not in str(raised.value)
+
+
+class _Segmenter(nn.Module):
+    """Two stages down, two up; the first up-convolution forgets output_padding, so it runs on no size."""
+
+    def __init__(self, output_padding: int = 0):
+        super().__init__()
+        self.enc1, self.down1 = nn.Conv2d(3, 4, 3, padding=1), nn.MaxPool2d(2)
+        self.enc2, self.down2 = nn.Conv2d(4, 8, 3, padding=1), nn.MaxPool2d(2)
+        self.mid = nn.Conv2d(8, 8, 3, padding=1)
+        self.up2 = nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1, output_padding=output_padding)
+        self.up1 = nn.ConvTranspose2d(16, 4, 2, stride=2)
+        self.out = nn.Conv2d(8, 1, 1)
+
+    def forward(self, x):
+        e1 = self.enc1(x)
+        e2 = self.enc2(self.down1(e1))
+        d2 = torch.cat([e2, self.up2(self.mid(self.down2(e2)))], dim=1)
+        return self.out(torch.cat([e1, self.up1(d2)], dim=1))
+
+
+def test_a_model_that_runs_on_no_size_imports_and_its_suggested_fix_runs_in_pytorch():
+    """The example only traces: a model that fails at it (and at every size) is still read, and the checked fix
+    that symconv suggests makes the real module run exactly where symconv says."""
+    from symconv.graphs.report import analyse_graph
+
+    broken = _Segmenter().eval()
+    with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
+        broken(torch.zeros(1, 3, 64, 64))
+    report = analyse_graph(from_torch(broken, torch.zeros(1, 3, 64, 64)), 64)
+    assert not report.runs and report.run.failure.message == "cat 'cat': 32 vs 31 along H"
+    fix = next(fix for fix in report.fixes.fixes if fix.parameter == "output_padding")
+    assert (fix.shown, fix.new, str(fix.valid["H"])) == ("up2", 1, "i ≡ 0 (mod 4), i ≥ 4")
+    fixed = _Segmenter(output_padding=1).eval()
+    assert disagreements(fixed, from_torch(fixed, torch.zeros(1, 3, 64, 64)), (1, 3, 64, 64), sweep((64, 64), 24)) == []
+    for size in range(1, 40):
+        try:
+            fixed(torch.zeros(1, 3, size, 8))
+            runs = True
+        except RuntimeError:
+            runs = False
+        assert runs == (size in fix.valid["H"]), size

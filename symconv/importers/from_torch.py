@@ -327,19 +327,55 @@ def _axis_names(placeholders: Sequence[Any], inputs: Sequence[Any], input_names:
     return names
 
 
-def _run(torch: Any, name: str, traced: Any, inputs: Sequence[Any]) -> dict[Any, Any]:
+def _joined(torch: Any, node: Any) -> bool:
+    """Whether ``node`` joins tensors whose spatial sizes must agree: a concatenation or an element-wise op."""
+    targets = {torch.cat, getattr(torch, "concat", None), getattr(torch, "concatenate", None)}
+    name = getattr(node.target, "__name__", node.target) if node.op != "call_module" else None
+    return node.op in ("call_function", "call_method") and (node.target in targets or name in _ELEMENTWISE)
+
+
+def _aligned(torch: Any, value: Any, like: Any) -> Any:
+    """``value`` cropped or zero-padded at the end of each spatial axis to the sizes of ``like``."""
+    if not isinstance(value, torch.Tensor) or not isinstance(like, torch.Tensor) or value.dim() != like.dim():
+        return value
+    pads: list[int] = []
+    for axis in range(value.dim() - 1, 1, -1):  # F.pad reads the last axis first
+        mine, theirs = value.shape[axis], like.shape[axis]
+        pads += [0, 0 if 1 in (mine, theirs) else theirs - mine]  # a size 1 broadcasts
+    return torch.nn.functional.pad(value, pads) if any(pads) else value
+
+
+def _run(torch: Any, name: str, traced: Any, inputs: Sequence[Any]) -> tuple[dict[Any, Any], set[Any]]:
     """Run the traced module once on the example: each fx node's shape (a tuple), or ``...`` for a value that is
-    not a tensor. Where it raises, one line naming the node."""
+    not a tensor, and the joins that had to be forced. Where it raises, one line naming the node.
+
+    A join whose inputs' sizes differ (a model that fails at the example, or at every size) is forced to run,
+    its inputs cropped or padded to the first one's sizes, so that the run still learns every channel count and
+    rank; what sizes the model runs on is symconv's to say, not the example's."""
     from torch.fx import Interpreter
 
     found: dict[Any, Any] = {}
+    forced: set[Any] = set()
 
     class Recorder(Interpreter):
         def run_node(self, node: Any) -> Any:
             try:
                 value = super().run_node(node)
             except Exception as error:
-                raise _Failed(node, error) from None  # fx appends to args[0]: the node is an attribute
+                if not _joined(torch, node):
+                    raise _Failed(node, error) from None  # fx appends to args[0]: the node is an attribute
+                args, kwargs = self.fetch_args_kwargs_from_env(node)
+                if node.target in (torch.cat, getattr(torch, "concat", None), getattr(torch, "concatenate", None)):
+                    tensors = list(args[0])
+                    args = ([_aligned(torch, tensor, tensors[0]) for tensor in tensors], *args[1:])
+                else:
+                    first = next((arg for arg in args if isinstance(arg, torch.Tensor)), None)
+                    args = tuple(_aligned(torch, arg, first) for arg in args)
+                try:
+                    value = getattr(self, node.op)(node.target, args, kwargs)
+                except Exception:
+                    raise _Failed(node, error) from None
+                forced.add(node)
             found[node] = tuple(int(n) for n in value.shape) if isinstance(value, torch.Tensor) else ...
             return value
 
@@ -353,7 +389,7 @@ def _run(torch: Any, name: str, traced: Any, inputs: Sequence[Any]) -> dict[Any,
         raise ParameterError("example_input", tuple(tuple(value.shape) for value in inputs) if len(inputs) > 1
                              else tuple(inputs[0].shape),
                              f"{name} does not run on it: at {where!r}: {reason[:300]}") from None
-    return found
+    return found, forced
 
 
 class _Failed(Exception):
@@ -393,16 +429,17 @@ def from_torch(module: Any, example_input: Any, input_names: Any = None) -> Grap
     traced = _trace(torch, module, len(inputs), shown)
     placeholders = [node for node in traced.graph.nodes if node.op == "placeholder"][:len(inputs)]
     names = _axis_names(placeholders, inputs, input_names)
-    shapes = _run(torch, shown, traced, inputs)
-    return _Importer(torch, traced, placeholders, names, inputs, shapes).graph()
+    shapes, forced = _run(torch, shown, traced, inputs)
+    return _Importer(torch, traced, placeholders, names, inputs, shapes, forced).graph()
 
 
 class _Importer:
     """Reads a traced module node by node into a :class:`GraphBuilder`."""
 
     def __init__(self, torch: Any, traced: Any, placeholders: Sequence[Any], names: Sequence[tuple[str, ...]],
-                 inputs: Sequence[Any], shapes: dict[Any, Any]) -> None:
+                 inputs: Sequence[Any], shapes: dict[Any, Any], forced: set[Any] = frozenset()) -> None:  # type: ignore
         self.torch, self.F, self.traced, self.shapes = torch, torch.nn.functional, traced, shapes
+        self.forced = forced
         self.placeholders = {node: (axes, value) for node, axes, value in zip(placeholders, names, inputs)}
         self.batch = int(inputs[0].shape[0])
         self.builder = GraphBuilder()
@@ -552,9 +589,15 @@ class _Importer:
         found = run_graph(graph, {axis: sizes[axis] for axis in graph.axes})
         expected = {value.name: shape for node, value in self.values.items() if isinstance(value, _Tensor)
                     and (shape := self.meta_shape(node)) is not None}
+        forced = {value.name for node, value in self.values.items() if node in self.forced
+                  and isinstance(value, _Tensor)}
+        if forced and (found.failure is None or found.failure.node not in forced):
+            where = found.failure.message if found.failure else "it runs"
+            raise SymconvError(f"PyTorch fails at the example at {', '.join(sorted(forced))}, but symconv says"
+                               f" {where}; please report this model")
         for node in graph.nodes:
-            if node.name not in expected:
-                continue
+            if node.name not in expected or (forced and node.name not in found.sizes):
+                continue  # past the first join that fails at the example, only the channels were learnt
             if node.name not in found.sizes:
                 failure = found.failure.message if found.failure else "no size"
                 raise SymconvError(f"{node.title} {node.shown!r}: PyTorch runs the example, but symconv says"

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from symconv.core.printing import text
+from symconv.graphs.ops import Identity
 
 
 def _size(sizes: tuple) -> str:
@@ -46,7 +47,7 @@ def input_sizes_text(axis: str, sizes: Any) -> str:
     if sizes.isolated:
         parts.append(f"{axis} = {sizes.isolated[0]}" if len(sizes.isolated) == 1
                      else f"{axis} ∈ {{" + ", ".join(map(str, sizes.isolated)) + "}")
-    return "; or ".join(parts) or "no size"
+    return "; or ".join(parts) or f"no size of {axis}"
 
 
 def _unread(report: Any, found: Any) -> Optional[tuple[int, ...]]:
@@ -75,15 +76,26 @@ def _at(values: Any) -> str:
     return ", ".join(f"{axis} = {size}" for axis, size in values.items())
 
 
-def graph_text(report: Any) -> str:
+def _source(node: Any) -> str:
+    """An imported node's op type and name in its file, each once."""
+    words = [node.op_type or "", node.label or ""]
+    return words[0] if words[0] == words[1] else " ".join(word for word in words if word)
+
+
+def graph_text(report: Any, all_tensors: bool = False) -> str:
     """``symconv graph``: every tensor's size, the input sizes it runs on, the receptive fields, and a run
-    (the module docstring has an example)."""
+    (the module docstring has an example). Shape-preserving ops (activations, normalisation) are left out of
+    the table unless ``all_tensors``: their sizes are their input's."""
     graph, run = report.graph, report.run
     rows = []
     labelled = any(node.label for node in graph.nodes)
+    hidden = 0
     for node in graph.nodes:
+        if not all_tensors and isinstance(node.op, Identity) and node.name not in graph.outputs:
+            hidden += 1
+            continue
         value = "" if run is None else _size(run.sizes[node.name]) if node.name in run.sizes else "—"
-        source = f"{node.op_type or ''} {node.label or ''}".strip() if labelled else ""
+        source = _source(node) if labelled else ""
         rows.append((node.name, str(node).partition(" = ")[2], _size(report.sizes[node.name]), value, source))
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
     lines = ["tensors:" + ("  (name, op, sizes" + (", at the input size" if run is not None else "")
@@ -93,6 +105,9 @@ def graph_text(report: Any) -> str:
         if run is not None:
             line += f"  {row[3]:<{widths[3]}}"
         lines.append(line + (f"  {row[4]}" if labelled else ""))
+    if hidden:
+        lines.append(f"  ({hidden} shape-preserving op{'s' * (hidden != 1)} not shown, such as activations and"
+                     " normalisation: --all-tensors shows them)")
     lines.append("input sizes it runs on:")
     for axis, decision in report.valid.items():
         line = f"  {input_sizes_text(axis, decision.answer)}"
