@@ -236,7 +236,7 @@ def test_a_fixed_size_that_fails_makes_every_set_empty():
     assert tensor_sizes(graph)["c"] == (None, None)
     report = analyse_graph(graph)
     assert not report.runs
-    assert "no size (Conv 'c' along H" in graph_text(report)
+    assert "no size of H (Conv 'c' along H" in graph_text(report)
 
 
 def test_shared_and_fixed_axes():
