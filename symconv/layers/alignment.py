@@ -64,15 +64,19 @@ class InputSizes:
         return min(candidates, default=None)
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, axis: str = "i") -> str:
+        """The set with the size called ``axis``: ``H ≡ 0 (mod 16), H ≥ 16``."""
         parts = []
         if self.residues:
             classes = ", ".join(map(str, self.residues))
-            parts.append(f"i ≥ {self.minimum}" if self.modulus == 1
-                         else f"i ≡ {classes} (mod {self.modulus}), i ≥ {self.minimum}")
+            parts.append(f"{axis} ≥ {self.minimum}" if self.modulus == 1
+                         else f"{axis} ≡ {classes} (mod {self.modulus}), {axis} ≥ {self.minimum}")
         if self.isolated:
-            parts.append(f"i = {self.isolated[0]}" if len(self.isolated) == 1
-                         else "i ∈ {" + ", ".join(map(str, self.isolated)) + "}")
-        return "; or ".join(parts) or "no input size"
+            parts.append(f"{axis} = {self.isolated[0]}" if len(self.isolated) == 1
+                         else f"{axis} ∈ {{" + ", ".join(map(str, self.isolated)) + "}")
+        return "; or ".join(parts) or ("no input size" if axis == "i" else f"no size of {axis}")
 
 
 def _input_sizes(modulus: int, residues: set[int], minimum: int, isolated: set[int]) -> InputSizes:

@@ -39,15 +39,7 @@ def input_sizes_text(axis: str, sizes: Any) -> str:
     >>> input_sizes_text("H", InputSizes(16, (0,), 16, (3,)))
     'H ≡ 0 (mod 16), H ≥ 16; or H = 3'
     """
-    parts = []
-    if sizes.residues:
-        classes = ", ".join(map(str, sizes.residues))
-        parts.append(f"{axis} ≥ {sizes.minimum}" if sizes.modulus == 1
-                     else f"{axis} ≡ {classes} (mod {sizes.modulus}), {axis} ≥ {sizes.minimum}")
-    if sizes.isolated:
-        parts.append(f"{axis} = {sizes.isolated[0]}" if len(sizes.isolated) == 1
-                     else f"{axis} ∈ {{" + ", ".join(map(str, sizes.isolated)) + "}")
-    return "; or ".join(parts) or f"no size of {axis}"
+    return sizes.text(axis)
 
 
 def _unread(report: Any, found: Any) -> Optional[tuple[int, ...]]:
