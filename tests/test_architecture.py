@@ -159,7 +159,8 @@ def test_module_level_imports_are_acyclic():
                                             ("markupsafe", "symconv.present.render"),
                                             ("argparse", "symconv.cli"),
                                             ("onnx", "symconv.importers.from_onnx"),
-                                            ("torch", "symconv.importers.from_torch")])
+                                            ("torch", "symconv.importers.from_torch"),
+                                            ("PIL", "symconv.present.raster")])
 def test_one_module_imports_each_outer_library(library, owner):
     found = {edge.source for edge in IMPORTS if _within(edge.target, library)}
     assert found <= {owner}, f"only {owner} imports {library}, not {sorted(found - {owner})}"
