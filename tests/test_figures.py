@@ -293,3 +293,146 @@ def test_tikz_compiles(figure: Figure, tmp_path):
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "60", "figure.pdf", "page"], cwd=tmp_path, check=True, timeout=60)
         assert (tmp_path / "page-1.png").stat().st_size > 0
+
+
+# --- any layer: layer_figure ------------------------------------------------------------
+
+from symconv.present.figures import FORMATS, MAX_GRID, format_named, layer_figure  # noqa: E402
+
+
+def test_the_guides_figures_are_layer_figures():
+    for i, k, s, p, d in CONV:
+        assert convolution_figure(i, k, s, p, d) == layer_figure("conv", i, k, s, p, d)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 4), st.integers(1, 3), st.integers(0, 4), st.integers(1, 3))
+def test_transposed_layer_is_the_guides_transpose(i, k, s, p, d):
+    """The transposed layer that takes i' = the direct convolution's output, with a = output_padding found by
+    counting sizes, draws the same grid as the guide's transpose of that convolution."""
+    if d * (k - 1) + 1 > i + 2 * p:
+        return
+    inputs = direct(i, k, s, p, d).shape[0]
+    smallest = min(size for size in range(1 - 2 * p, i + 1) if direct(max(size, 1), k, s, p, d).shape[0] == inputs
+                   and oracle.count_positions(size, k, s, (p, p), d) == inputs)
+    guide = transposed_figure(i, k, s, p, d)
+    layer = layer_figure("transposed", inputs, k, s, p, d, output_padding=i - smallest)
+    assert layer.axes == guide.axes and layer.shown == guide.shown
+    assert layer.title == f"transposed i' = {inputs}, k = {k}, s = {s}, p = {p}" + (
+        f", a = {i - smallest}" if i > smallest else "") + (f", d = {d}" if d > 1 else "")
+
+
+@pytest.mark.parametrize("axes", [1, 2])
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_dilated_kernels_have_gaps(axes, d):
+    figure = layer_figure("conv", 9, 3, dilation=d, axes=axes)
+    for panel in figure.panels:
+        columns = sorted({x for _, x in panel.kernel})
+        assert [b - a for a, b in zip(columns, columns[1:])] == [d, d]
+        assert len(panel.kernel) == 3**axes
+
+
+def test_one_axis():
+    figure = layer_figure("conv", 5, 3, stride=2, padding=(1, 2), axes=1)
+    panel = figure.panels[0]
+    assert panel.shape == (1, 8) and panel.output_shape == (1, 3)
+    assert panel.cells == (("padding",) + ("input",) * 5 + ("padding",) * 2,)
+    assert [p.kernel for p in figure.panels] == [((0, x), (0, x + 1), (0, x + 2)) for x in (0, 2, 4)]
+    assert figure.caption == ("Convolving a kernel of size 3 over an input of size 5 padded with zeros (1 at the start"
+                              " and 2 at the end) using a stride of 2 (i.e., i = 5, k = 3, s = 2 and p = 1:2).")
+
+
+def test_pooling_captions():
+    figure = layer_figure("pool", 5, 3, stride=1)
+    assert figure.title == "pooling i = 5, k = 3, s = 1"
+    assert figure.caption == "Pooling with a 3×3 window over a 5×5 input using unit strides (i.e., i = 5, k = 3 and s = 1)."
+    ceil = layer_figure("pool", 5, 2, ceil_mode=True, axes=1)
+    assert ceil.caption == ("Pooling with a window of size 2 over an input of size 5 using a stride of 2, in ceil mode:"
+                            " the last windows overhang the padded input by 1 cell, which they ignore"
+                            " (i.e., i = 5, k = 2 and s = 2).")
+    assert ceil.panels[-1].cells[0][-1] == "outside" and ceil.panels[-1].kernel == ((0, 4), (0, 5))
+    svg = to_svg(ceil)
+    assert ".outside{" in svg and svg.count('class="outside"') == len(ceil.shown)
+    assert ".outside{" not in to_svg(layer_figure("pool", 6, 2, ceil_mode=True))  # nothing overhangs
+
+
+def test_transposed_caption_shows_the_equivalent_convolution():
+    figure = layer_figure("transposed", 3, 3, stride=2, padding=1, output_padding=1)
+    assert figure.caption == (
+        "A transposed convolution of a 3×3 kernel over a 3×3 input with 2×2 strides, padding 1 and output padding 1"
+        " (i.e., i' = 3, k = 3, s = 2, p = 1 and a = 1). It is equivalent to convolving a 3×3 kernel over a 3×3 input"
+        " (with 1 zero inserted between inputs) padded with a 1×1 border of zeros (with an additional border of size 1"
+        " added to the bottom and right edges) using unit strides (i.e., ĩ' = 5, k' = 3, s' = 1 and p' = 1),"
+        " whose output is 6×6.")
+
+
+def test_per_axis_values():
+    figure = layer_figure("conv", (5, 7), (3, 2), stride=(2, 1), padding=((1, 2), 0))
+    panel = figure.panels[0]
+    assert panel.shape == (8, 7) and panel.output_shape == (3, 6) and figure.title == "i = 5×7, k = 3×2, s = 2×1, p = 1:2×0"
+    assert len(panel.kernel) == 6
+    assert layer_figure("conv", 5, 3, padding=(1, 2)).panels[0].shape == (8, 8)  # a pair: (before, after) on each axis
+
+
+def test_step():
+    figure = layer_figure("conv", 5, 3, stride=2, padding=1, step=5)
+    assert figure.shown == (4,) and figure.panels[0].output_cell == (1, 1)
+    assert layer_figure("conv", 5, 3, step=1).panels[0].output_cell == (0, 0)
+    with pytest.raises(ParameterError, match=r"step=10 is invalid: step must be between 1 and 9, the number of kernel"):
+        layer_figure("conv", 5, 3, step=10)
+
+
+@pytest.mark.parametrize("arguments, name", [
+    (dict(operation="dilate"), "operation"),
+    (dict(axes=3), "axes"),
+    (dict(axes=1, input_size=(5, 6)), "axes"),
+    (dict(input_size=(5, 6, 7)), "input_size"),
+    (dict(input_size=(5, 6), kernel_size=(3, 3, 3)), "kernel_size"),
+    (dict(input_size=(5, 6), padding=(1, 1, 1)), "padding"),
+    (dict(ceil_mode=True), "ceil_mode"),
+    (dict(ceil_mode=1), "ceil_mode"),
+    (dict(output_padding=1), "output_padding"),
+    (dict(operation="transposed", output_padding=3, stride=2), "output_padding"),
+    (dict(operation="transposed", input_size=30, stride=9), "input_size"),
+    (dict(operation="pool", padding=2), "padding"),
+    (dict(padding=(0, 33)), "padding"),
+    (dict(step=0), "step"),
+    (dict(step=True), "step"),
+    (dict(positions=9), "positions"),
+])
+def test_layer_figure_refuses(arguments, name):
+    values = dict(operation="conv", input_size=5, kernel_size=3) | arguments
+    with pytest.raises(ParameterError) as error:
+        layer_figure(**values)
+    assert error.value.name == name and "\n" not in str(error.value)
+
+
+def test_grid_budget():
+    with pytest.raises(ParameterError, match=f"up to {MAX_GRID} cells"):
+        layer_figure("transposed", 32, 3, stride=5)
+
+
+def test_formats():
+    assert list(FORMATS) == ["svg", "tikz", "png", "animated-svg", "gif"]
+    assert [format_named(None, name).name for name in ("a.svg", "a.TEX", "a.png", "a.gif", "a", None)] == [
+        "svg", "tikz", "png", "gif", "svg", "svg"]
+    assert format_named("animated-svg", "a.gif").animated and format_named("gif").binary
+    figure = layer_figure("conv", 4, 3)
+    assert FORMATS["svg"].write(figure) == to_svg(figure) and FORMATS["tikz"].write(figure) == to_tikz(figure)
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_tikz_of_any_layer_compiles(tmp_path):
+    pictures = [layer_figure("pool", (5, 6), 2, ceil_mode=True), layer_figure("conv", 9, 3, dilation=2, axes=1),
+                layer_figure("transposed", (3, 4), (3, 2), (2, 1), ((1, 0), 2), output_padding=(1, 0))]
+    document = tmp_path / "figure.tex"
+    document.write_text(
+        "\\documentclass{article}\\usepackage{tikz}\\usepackage{graphicx}\n\\begin{document}\n\\noindent\n"
+        + "\n\\par\\noindent\n".join(to_tikz(figure) for figure in pictures) + "\\end{document}\n",
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", document.name],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-2000:]

@@ -132,6 +132,8 @@ SCHEMA: dict[str, Any] = {
     "scheme compare": COMPARISON,
     "net": ({**AXIS, **NET}, {"axes": [AXIS], **NET}),
     "graph": GRAPH,
+    "figure": {"written": ["str"], "format": "str", "title": "str", "caption": "str", "positions": "int",
+               "shown": ["int"]},
     "error": {"error": "str", "type": ("str", "null"), "parameter": ("str", "null"), "value": "any",
               "rule": ("str", "null"), "column?": "int", "token?": "str", "where?": "str"},
 }
@@ -309,6 +311,15 @@ def test_writing_commands_match_their_schema(capsys, tmp_path, monkeypatch, buil
     code, data = run_json(capsys, "render", "--format", "markdown", "--output", str(tmp_path / "render"))
     assert code == 0 and data["failures"] == 0 and data["written"]
     _validate("render", data)
+
+
+@pytest.mark.parametrize("argv", [["conv", "-i", "5", "-k", "3"], ["pool", "-i", "6", "-k", "2", "--ceil-mode"],
+                                  ["transposed", "-i", "3", "-k", "3", "-s", "2", "-p", "1", "--format",
+                                   "animated-svg"]])
+def test_figure_matches_its_schema(capsys, tmp_path, argv):
+    code, data = run_json(capsys, "figure", *argv, "-o", str(tmp_path / "figure.svg"))
+    assert code == 0 and data["written"] == [str(tmp_path / "figure.svg")]
+    _validate("figure", data)
 
 
 def test_one_name_per_concept(capsys):

@@ -145,7 +145,8 @@ def test_symconvs_own_templates_pass_their_own_check(document):
 BAD_TEMPLATES = [
     ({"document.md.j2": '{% extends "symconv/document.md.j2" %}\n{% block introducton %}x{% endblock %}'},
      r"document.md.j2' is invalid: line 2: block 'introducton' is not a block of symconv/document.md.j2, "
-     r"whose blocks are title, introduction, general, relationships, example, theorems, schemes, verification$"),
+     r"whose blocks are title, introduction, general, relationships, example, matrix, gradient, theorems, schemes, "
+     r"verification$"),
     ({"document.tex.j2": '\\BLOCK{extends "symconv/document.tex.j2"}\\BLOCK{block preambel}\\BLOCK{endblock}'},
      r"document.tex.j2' is invalid: line 1: block 'preambel' is not a block of symconv/document.tex.j2, "
      r"whose blocks are preamble, introduction, "),

@@ -25,6 +25,7 @@ from symconv.core import oracle
 from symconv.core import symbols as S
 from symconv.guide.catalogue import relationship
 from symconv.guide.derive import general_output_size, transposed
+from symconv.guide.gradient import gradient_theorem_parts
 from symconv.core.errors import ParameterError, SymconvError
 from symconv.guide.model import Equivalent
 from symconv.proof import Proof, Theorem, enumerate_cases, prove
@@ -112,6 +113,9 @@ def theorems() -> dict[str, Theorem]:
                 "The derived o' is PyTorch's (i' - 1)s - p_l - p_r + d(k - 1) + output_padding + 1",
                 Eq(S.o_prime, (S.i_prime - 1) * s - p_l - p_r + d * (k - 1) + a + 1), (),
                 ((S.o_prime, tr.result.rhs),), (S.i_prime, k, s, p_l, p_r, d, a)),
+        Theorem("gradient", "The input gradient is the transposed convolution: it connects the pairs of the"
+                " transpose of C and restores i (dilation, asymmetric padding)", *gradient_theorem_parts(),
+                _transposed_truth),
     ]
     found.update({t.name: t for t in extra})
     return found

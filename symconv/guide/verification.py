@@ -13,7 +13,10 @@ is checked:
   connectivity matrix Cᵀ.
 
 A sample of 2-D cases also checks that the 2-D connectivity matrix is the
-Kronecker product of its two axes.
+Kronecker product of its two axes, and :func:`check_gradient` that the input
+gradient of every convolution in the box, ``Cᵀ``, is the connectivity of the
+transposed convolution with the same ``k, s, p_l, p_r, d`` and the derived
+``a``, which restores ``i`` (asymmetric padding and dilation included).
 
 >>> report = verify(Box(input_size=6, kernel_size=3, stride=2, dilation=2))
 >>> report.failures, report.checks[0].number, report.checks[0].cases > 0
@@ -207,6 +210,47 @@ def check_kronecker(box: Box, samples: int = 400) -> Check:
             failures += 1
             first = first or Counterexample({"h": h, "w": w}, "2-D connectivity", "kron of axes", "different")
     return Check(None, "2-D connectivity is the Kronecker product of the axes", count, failures, first)
+
+
+def gradient_cases(box: Box) -> Iterator[tuple[int, int, int, int, int, int]]:
+    """Every ``(i, k, s, p_l, p_r, d)`` in the box (``0 <= p_l, p_r <= k``) where a kernel position fits."""
+    for i, k, s, d in itertools.product(range(1, box.input_size + 1), range(1, box.kernel_size + 1),
+                                        range(1, box.stride + 1), range(1, box.dilation + 1)):
+        for p_l, p_r in itertools.product(range(k + 1), repeat=2):
+            if i + p_l + p_r >= d * (k - 1) + 1:
+                yield i, k, s, p_l, p_r, d
+
+
+def check_gradient(box: Box) -> Check:
+    """``∂L/∂x = Cᵀ ∂L/∂y`` is the transposed convolution: on every case, the oracle's ``Cᵀ`` equals the
+    connectivity of the transposed convolution's equivalent direct convolution, built with the derived
+    ``a``, ``p'`` and stride (kernel flipped, ``s - 1`` zeros between inputs), which has ``i`` outputs.
+
+    >>> check = check_gradient(Box(input_size=5, kernel_size=3, stride=2, dilation=2))
+    >>> check.cases, check.failures
+    (522, 0)
+    """
+    from symconv.guide.derive import transposed
+
+    eq = transposed().equivalent
+    inputs = (S.i, S.k, S.s, S.p_l, S.p_r, S.d, S.i_prime)
+    a_of, kernel_of, stride_of, before_of, after_of = (
+        compile_expr(value, inputs) for value in (eq.a, eq.kernel_size, eq.stride, *eq.padding))
+    count, failures, first = 0, 0, None
+    for case in gradient_cases(box):
+        i, k, s, p_l, p_r, d = case
+        direct = oracle.connectivity(i, k, s, (p_l, p_r), d)
+        values = (*case, direct.shape[0])
+        backward = oracle.connectivity(
+            direct.shape[0], kernel_of(*values), stride_of(*values),
+            (before_of(*values), after_of(*values) + a_of(*values)), d, zeros_between=s - 1, flip=True)
+        count += 1
+        if backward.shape != direct.T.shape or not np.array_equal(backward, direct.T):
+            failures += 1
+            first = first or Counterexample(dict(zip(("i", "k", "s", "p_l", "p_r", "d"), case)), "gradient",
+                                            f"Cᵀ ({direct.shape[1]}×{direct.shape[0]})",
+                                            f"a {backward.shape[0]}×{backward.shape[1]} matrix that differs")
+    return Check(None, "the input gradient is the transposed convolution", count, failures, first)
 
 
 def verify(box: Box = Box(), numbers: Optional[Sequence[int]] = None) -> Report:

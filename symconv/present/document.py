@@ -7,23 +7,32 @@ formats this data; it never solves anything.
 >>> doc = build_document(Box(input_size=6, kernel_size=3, stride=2, dilation=2), schemes=False)
 >>> len(doc.sections), doc.sections[13].example.transposed.a
 (15, 1)
+>>> doc.matrix.c.shape, doc.matrix.c_transposed.rows == doc.matrix.equivalent.rows
+((4, 16), True)
+>>> doc.gradient.proof.status, doc.gradient.check.failures
+('proved', 0)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-from symconv.present import figures
+from symconv.present import captions, figures, matrix
 from symconv.guide.catalogue import relationships
 from symconv.guide.derive import Derivation, output_size, specialise, transposed
 from symconv.guide.theorems import Proof, prove, theorems
 from symconv.guide.queries import transpose
 from symconv.guide.model import Equivalent, Relationship
 from symconv.guide.shapes import Size, conv_output_size, pool_output_size
-from symconv.guide.verification import Box, Check, check_kronecker, check_relationship
+from symconv.guide.gradient import gradient
+from symconv.guide.verification import Box, Check, check_gradient, check_kronecker, check_relationship
+
+#: The guide's example of section 4.1: a 3×3 kernel over a 4×4 input, no padding, unit strides.
+MATRIX_EXAMPLE = {"input_size": 4, "kernel_size": 3}
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,27 @@ class Section:
 
 
 @dataclass(frozen=True)
+class MatrixSection:
+    """The guide's section 4.1: C of its example, Cᵀ, and the equivalent direct convolution's matrix beside it."""
+
+    values: Mapping[str, int]
+    c: matrix.MatrixView
+    c_transposed: matrix.MatrixView
+    equivalent: matrix.MatrixView
+    figure: figures.Figure  #: the convolution that C is
+    equivalent_figure: figures.Figure  #: the direct convolution equivalent to its transpose
+
+
+@dataclass(frozen=True)
+class GradientSection:
+    """The backward pass: derived, proved by the kernel, verified against the oracle's matrices."""
+
+    derivation: Derivation
+    proof: Proof
+    check: Check
+
+
+@dataclass(frozen=True)
 class Document:
     title: str
     box: Box
@@ -54,9 +84,12 @@ class Document:
     theorems: tuple[Proof, ...]
     kronecker: Check
     schemes: tuple[Any, ...] = ()
+    matrix: Optional[MatrixSection] = None
+    gradient: Optional[GradientSection] = None
 
     @property
     def cases(self) -> int:
+        """The catalogue's cases (as ``symconv verify`` counts them); the gradient's check counts its own."""
         return sum(section.check.cases for section in self.sections) + self.kronecker.cases
 
     @property
@@ -67,6 +100,7 @@ class Document:
     def proofs(self) -> tuple[Proof, ...]:
         """Every proof the document shows, each once: the relationships', the other theorems', the schemes'."""
         found = [section.proof for section in self.sections] + list(self.theorems)
+        found += [self.gradient.proof] if self.gradient else []
         for report in self.schemes:
             found += [result.proof for _, result in report.padding] + [result.proof for result in report.claims]
             found += [report.transposed.recovers.proof] if report.transposed is not None else []
@@ -107,12 +141,32 @@ def _example(rel: Relationship) -> tuple[Example, figures.Figure]:
                      (("i", 0), ("k", 0), ("s", 1), ("p", 0), ("d", 1)))
     if rel.kind == "pool":
         size = pool_output_size(i, k, s, p, d)
-    else:
-        size = conv_output_size(i, k, s, p, d)
+        return Example(values, size, None), figures.layer_figure("pool", i, k, s, p, d)
+    size = conv_output_size(i, k, s, p, d)
     if rel.kind == "transposed":
-        return (Example(values, size, transpose(k, s, p, d, input_size=i)),
-                figures.transposed_figure(i, k, s, p, d))
+        # Drawn from the transposed layer's own values (i', a), so its caption gives every number (k' = 3);
+        # the guide's words for the convolution it transposes come first.
+        equivalent = transpose(k, s, p, d, input_size=i)
+        figure = figures.layer_figure("transposed", equivalent.input_size, k, s, p, d, output_padding=equivalent.a)
+        direct = captions.Layer(2, ((i, k, s, (p, p), d, 0),) * 2)
+        words = f"The transpose of {captions.convolving(direct)} (i.e., {captions.listing(captions.named(direct))})."
+        caption = f"{words[:-1]}: {figure.caption[:1].lower()}{figure.caption[1:]}"
+        return Example(values, size, equivalent), dataclasses.replace(figure, caption=caption)
     return Example(values, size, None), figures.convolution_figure(i, k, s, p, d)
+
+
+def build_matrix_section(values: Optional[Mapping[str, Any]] = None) -> MatrixSection:
+    """C, Cᵀ and the equivalent direct convolution's matrix for ``values`` (keyword arguments of
+    :func:`symconv.present.matrix.connectivity_matrix`; the guide's example by default)."""
+    values = dict(MATRIX_EXAMPLE if values is None else values)
+    c = matrix.connectivity_matrix(**values)
+    i, k = values["input_size"], values["kernel_size"]
+    s, p, d = values.get("stride", 1), values.get("padding", 0), values.get("dilation", 1)
+    equivalent = transpose(k, s, p, d, input_size=i)
+    return MatrixSection(
+        values, c, matrix.transpose(c), matrix.equivalent_matrix(**values),
+        figures.layer_figure("conv", i, k, s, p, d),
+        figures.layer_figure("transposed", equivalent.input_size, k, s, p, d, output_padding=equivalent.a))
 
 
 def build_document(box: Optional[Box] = None, schemes: bool = True) -> Document:
@@ -133,10 +187,13 @@ def build_document(box: Optional[Box] = None, schemes: bool = True) -> Document:
             example, figure = _example(rel)
             sections.append(Section(rel, specialise(number), prove(known[f"relationship-{number}"]),
                                     check_relationship(rel, box), example, figure))
-        general_proofs = tuple(prove(t) for name, t in known.items() if not name.startswith("relationship-"))
+        general_proofs = tuple(prove(t) for name, t in known.items()
+                               if not name.startswith("relationship-") and name != "gradient")
         kronecker = check_kronecker(box)
+        backward = GradientSection(gradient(), prove(known["gradient"]), check_gradient(box))
         reports = tuple(future.result() for future in pending)
     return Document(
-        title="Convolution arithmetic, derived, proved and verified",
+        title="Convolution arithmetic for deep learning",
         box=box, general=(output_size(), transposed()), sections=tuple(sections),
-        theorems=general_proofs, kronecker=kronecker, schemes=reports)
+        theorems=general_proofs, kronecker=kronecker, schemes=reports,
+        matrix=build_matrix_section(), gradient=backward)
