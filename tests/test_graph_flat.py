@@ -129,7 +129,7 @@ def test_bad_flat_items_are_one_line(spec, message):
 @pytest.mark.parametrize("make", [lambda: Dense("linear", 0), lambda: Dense("linear", True),
                                   lambda: Flatten(2.5), lambda: Dense("linear", 10**13)])
 def test_bad_features_from_python(make):
-    with pytest.raises(ParameterError, match="is a positive integer, at most"):
+    with pytest.raises(ParameterError, match=r"is a positive integer, at most|integers are at most 1000000000000"):
         make()
 
 

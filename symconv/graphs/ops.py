@@ -72,16 +72,16 @@ RESERVED_AXES = frozenset({
 })
 
 
-def _integer(name: str, value: Any, rule: str, low: Optional[int] = None) -> int:
-    """``value`` as an int within the budget (and at least ``low``), or a ParameterError with ``rule``."""
+def _integer(name: str, value: Any, rule: str, low: Optional[int] = None, most: int = MAX_INTEGER) -> int:
+    """``value`` as an int within the budget ``most`` (and at least ``low``), or a ParameterError with ``rule``."""
     if isinstance(value, bool):
         raise ParameterError(name, value, rule)
     try:
         number = operator.index(value)
     except TypeError:
         raise ParameterError(name, value, rule) from None
-    if abs(number) > MAX_INTEGER:
-        raise ParameterError(name, number, f"integers are at most {MAX_INTEGER} in size")
+    if abs(number) > most:
+        raise ParameterError(name, number, f"integers are at most {most} in size")
     if low is not None and number < low:
         raise ParameterError(name, number, rule)
     return number
@@ -392,18 +392,8 @@ MAX_FEATURES = 10**12  #: largest flat size (channels, features)
 
 
 def _features(name: str, value: Any) -> Optional[int]:
-    if value is None:
-        return None
     rule = f"{name} is a positive integer, at most {MAX_FEATURES}"
-    if isinstance(value, bool):
-        raise ParameterError(name, value, rule)
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise ParameterError(name, value, rule) from None
-    if not 1 <= number <= MAX_FEATURES:
-        raise ParameterError(name, number, rule)
-    return number
+    return None if value is None else _integer(name, value, rule, low=1, most=MAX_FEATURES)
 
 
 @dataclass(frozen=True)
