@@ -11,11 +11,10 @@ Run: python benchmarks/figure.py [--runs 5]
 import argparse
 import importlib.util
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+from timing import command_seconds
 
 # The guide's Figure 2.6 (i = 5, k = 3, s = 2, p = 1) and a transposed layer with output padding.
 LAYER = ["conv", "-i", "5", "-k", "3", "-s", "2", "-p", "1"]
@@ -23,13 +22,7 @@ TRANSPOSED = ["transposed", "-i", "3", "-k", "3", "-s", "2", "-p", "1", "--outpu
 
 
 def _median_seconds(command: list[str], runs: int) -> float:
-    subprocess.run(command, check=True, capture_output=True)  # warm-up, and a failure stops the benchmark
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return command_seconds(command, runs, check=True)
 
 
 def main() -> None:

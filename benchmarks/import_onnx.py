@@ -13,24 +13,14 @@ each run does all the work. No assertions: it prints the figures and the ratio.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
+from timing import median_seconds
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-
-def median_seconds(run, repeat: int = 5) -> float:
-    run()  # warm-up: imports, first-call set-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def clear_caches() -> None:

@@ -11,11 +11,11 @@ median of 5 runs, and onnx.shape_inference's for reference; no assertions.
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
+
+from timing import median_seconds
 
 
 def resnet50():
@@ -24,15 +24,6 @@ def resnet50():
     from models.nets import resnet50 as build
 
     return build()[0]
-
-
-def median_seconds(run, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv: list[str]) -> None:

@@ -11,20 +11,14 @@ Run: python benchmarks/prove.py [--runs 5]
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
-import time
+
+from timing import command_seconds
 
 
 def _median_seconds(command: list[str], runs: int) -> float:
-    subprocess.run(command, check=False, capture_output=True)  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=False, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return command_seconds(command, runs, check=False)
 
 
 def main() -> None:

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The ``symconv`` command: argument parsing and dispatch, nothing else.
 
 Each command calls the library and prints its answer: text from :mod:`symconv.present.text`, or with
@@ -87,6 +88,14 @@ def _emit(args: argparse.Namespace, data: Any, text: Union[str, Callable[[], str
         print(dumps(data, input_size=input_size))
     else:
         print(text if isinstance(text, str) else text())
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    """A context giving the callback that draws a progress bar on stderr, or None: only on a terminal, never with
+    ``--json`` or ``--quiet``, and only when tqdm is installed (docs/cli.md#progress)."""
+    from symconv.present.progress import progress_display
+
+    return progress_display(enabled=not args.json and not args.quiet)
 
 
 def _each(value: Any, axes: int) -> tuple:
@@ -188,7 +197,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
               kernel_size=positive("max_kernel_size", _int("max_kernel_size", args.max_kernel_size)),
               stride=positive("max_stride", _int("max_stride", args.max_stride)),
               dilation=positive("max_dilation", _int("max_dilation", args.max_dilation)))
-    report = verify(box)
+    with _progress(args) as progress:
+        report = verify(box, progress=progress)
     _emit(args, verification_data(box, report), lambda: verification_text(box, report))
     return 1 if report.failures else 0
 
@@ -253,7 +263,8 @@ def _cmd_prove(args: argparse.Namespace) -> int:
     from symconv.present.data import proof_data
     from symconv.present.text import coq_labels, proofs_text
 
-    proofs = prove_all(args.names or None)
+    with _progress(args) as progress:
+        proofs = prove_all(args.names or None, progress=progress)
     export = _export(args, proofs)
     labels = coq_labels(export) if export else {}
     counts = {status: sum(p.status == status for p in proofs)
@@ -352,7 +363,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
         written = write_files({"index.html": render_html_page(template_dir)}, Path(args.output))
         _emit(args, {"output": args.output, "written": [str(path) for path in written]}, written_text(written))
         return 0
-    document = build_document()
+    with _progress(args) as progress:
+        document = build_document(progress=progress)
     written = write_files(planned_files(document, formats, template_dir), Path(args.output))
     data = {"output": args.output, "written": [str(path) for path in written],
             "cases": document.cases, "failures": document.failures}
@@ -375,7 +387,9 @@ def _cmd_scheme_check(args: argparse.Namespace) -> int:
     from symconv.present.text import export_text, scheme_report_text
     from symconv.schemes import check_scheme, resolve
 
-    report = check_scheme(resolve(args.scheme), bound=_int("bound", args.bound))
+    checked, bound = resolve(args.scheme), _int("bound", args.bound)
+    with _progress(args) as progress:
+        report = check_scheme(checked, bound=bound, progress=progress)
     results = [result for _, result in report.padding] + list(report.claims)
     results += [report.transposed.recovers] if report.transposed is not None else []
     export = _export(args, list({r.proof.name: r.proof for r in results}.values()))
@@ -416,9 +430,11 @@ def _cmd_scheme_compare(args: argparse.Namespace) -> int:
         if not equals:
             raise ParameterError("param", item, "a parameter is NAME=VALUE, as in --param p=1")
         parameters[name] = _int(name, value)
-    table = compare([resolve(name) for name in args.names or builtin_schemes()],
-                    _int("kernel_size", args.kernel_size), _int("stride", args.stride),
-                    _int("dilation", args.dilation), _sizes(args.input_sizes), parameters)
+    schemes = [resolve(name) for name in args.names or builtin_schemes()]
+    sizes = _sizes(args.input_sizes)
+    with _progress(args) as progress:
+        table = compare(schemes, _int("kernel_size", args.kernel_size), _int("stride", args.stride),
+                        _int("dilation", args.dilation), sizes, parameters, progress=progress)
     _emit(args, comparison_data(table), lambda: comparison_text(table))
     return 0
 
@@ -515,8 +531,9 @@ def _cmd_graph(args: argparse.Namespace) -> int:
             raise ParameterError("spec", spec,
                                  "no such file, and not a graph's text like 'x = input [H, W]; a = conv k=3'")
         graph = parse_graph(spec)
-    report = analyse_graph(graph, size, fixes=False if args.no_fixes else True if args.fixes else None,
-                           prove=args.prove)
+    with _progress(args) as progress:
+        report = analyse_graph(graph, size, fixes=False if args.no_fixes else True if args.fixes else None,
+                               prove=args.prove, progress=progress)
     _emit(args, graph_data(report), lambda: graph_text(report, all_tensors=args.all_tensors))
     failed = report.run is not None and not report.run.ok
     return 1 if failed or not report.runs else 0
@@ -534,6 +551,8 @@ def _parser() -> argparse.ArgumentParser:
                 within: Optional[Any] = None) -> argparse.ArgumentParser:
         p = (within or sub).add_parser(name, help=help, description=help)
         p.add_argument("--json", action="store_true", help="print JSON (docs/json.md)")
+        p.add_argument("--quiet", action="store_true",
+                       help="no progress bar (shown on stderr only when it is a terminal, never with --json)")
         p.set_defaults(run=run)
         return p
 
@@ -660,6 +679,10 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--max-kernel-size", default="6")
     verify.add_argument("--max-stride", default="4")
     verify.add_argument("--max-dilation", default="3")
+    for proving in (prove, render, graph, check, scheme_render):
+        proving.add_argument("--no-cache", action="store_true",
+                             help="search for every proof again instead of re-checking the certificates stored in "
+                                  "the proof cache (also SYMCONV_NO_CACHE=1; docs/proofs.md#the-proof-cache)")
     return parser
 
 
@@ -673,13 +696,40 @@ def _fail(message: str, error: Optional[BaseException], as_json: bool) -> None:
         print(" ".join(line.strip() for line in message.splitlines()), file=sys.stderr)
 
 
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Answer the shell's completion request and exit, through argcomplete (``pip install 'symconv[completion]'``).
+
+    Only called when the shell sets ``_ARGCOMPLETE``, so a plain run never imports it; without argcomplete the
+    request is ignored.
+    """
+    try:
+        import argcomplete
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with the proof cache off for it (and its workers) under ``--no-cache``."""
+    if not getattr(args, "no_cache", False):
+        return args.run(args)
+    from symconv.proof.cache import using
+
+    with using(on=False):
+        return args.run(args)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 a finding, 2 bad input, 3 a bug in symconv)."""
+    from_shell = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     as_json = "--json" in argv
     try:
-        args = _parser().parse_args(argv)
-        return args.run(args)
+        parser = _parser()
+        if from_shell and "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (argcomplete's protocol)
+            _complete(parser)
+        args = parser.parse_args(argv)
+        return _run(args)
     except UsageError as error:
         _fail(str(error), error, as_json)
         return 2
@@ -690,6 +740,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return error.code if isinstance(error.code, int) else 0
     except KeyboardInterrupt:
         print("symconv: interrupted", file=sys.stderr)
+        if from_shell:  # an object the interrupt left half-built (a z3 Context) must not print from its __del__
+            sys.unraisablehook = lambda unraisable: None
         return 130
     except BrokenPipeError:  # the reader went away (`symconv list | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -301,7 +301,7 @@ def test_every_command_matches_its_schema_and_reads_back(capsys, command, argv, 
 
 def test_writing_commands_match_their_schema(capsys, tmp_path, monkeypatch, built_document):
     monkeypatch.setattr("symconv.proof.coq.coqc.version", lambda: None)  # export without compiling
-    monkeypatch.setattr("symconv.present.document.build_document", lambda: built_document)
+    monkeypatch.setattr("symconv.present.document.build_document", lambda **options: built_document)
     code, data = run_json(capsys, "prove", "round-trip", "--export", "coq", str(tmp_path / "coq"))
     assert code == 0 and data["coq"]["files"][0]["checked"] is None and data["proofs"][0]["coq"] is None
     _validate("prove", data)

@@ -192,7 +192,7 @@ def test_sound_templates_pass_the_check(tmp_path):
 
 @pytest.mark.parametrize("templates, message", BAD_TEMPLATES[:3])
 def test_cli_render_refuses_a_broken_user_template(tmp_path, capsys, monkeypatch, document, templates, message):
-    monkeypatch.setattr("symconv.present.document.build_document", lambda: document)
+    monkeypatch.setattr("symconv.present.document.build_document", lambda **options: document)
     for name, source in templates.items():
         (tmp_path / name).write_text(source)
     out = tmp_path / "out"

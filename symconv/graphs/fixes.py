@@ -41,7 +41,7 @@ import math
 import time
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional
 
 from symconv.core.errors import ParameterError, SymconvError
 from symconv.graphs.decide import _decide, valid_sizes
@@ -261,9 +261,11 @@ def _changed(graph: Graph, node: Node, op: Op) -> Optional[Graph]:
         return None
 
 
-def suggest_fixes(graph: Graph, max_candidates: int = MAX_CANDIDATES, seconds: float = SECONDS) -> FixSearch:
+def suggest_fixes(graph: Graph, max_candidates: int = MAX_CANDIDATES, seconds: float = SECONDS,
+                  progress: Optional[Callable[[str, str, int, int], None]] = None) -> FixSearch:
     """The single-parameter edits that make ``graph`` run on strictly more input sizes, checked and ranked
-    (see the module docstring). A graph whose joins all line up gets none.
+    (see the module docstring). A graph whose joins all line up gets none. ``progress(task, item, done, total)``,
+    if given, is called before each candidate is checked and once at the end.
 
     >>> from symconv.graphs.parse import parse_graph
     >>> net = parse_graph("x = input [L]; a = pool k=2; u = tconv k=3 s=2 p=1; c = cat (x, u)")
@@ -289,6 +291,8 @@ def suggest_fixes(graph: Graph, max_candidates: int = MAX_CANDIDATES, seconds: f
     for node in reversed(graph.nodes):
         if isinstance(node.op, JOINS) or node.name in upstream:
             upstream.update(node.inputs)
+    planned = 0 if progress is None else \
+        min(max_candidates, sum(1 for node in graph.nodes if node.name in upstream for _ in _edits(node)))
     for node in graph.nodes:
         if node.name not in upstream:
             continue
@@ -302,6 +306,8 @@ def suggest_fixes(graph: Graph, max_candidates: int = MAX_CANDIDATES, seconds: f
             if time.monotonic() > deadline:
                 exhausted = "time"
                 continue
+            if progress is not None:
+                progress("fixes", f"{parameter} on {node.title} {node.shown!r}", tried, planned)
             tried += 1
             changed = _changed(graph, node, op)
             if changed is None:
@@ -315,6 +321,8 @@ def suggest_fixes(graph: Graph, max_candidates: int = MAX_CANDIDATES, seconds: f
             if all(contains(new[axis], old[axis]) for axis in old) and \
                     any(not contains(old[axis], new[axis]) for axis in old):
                 found.append(Fix(node.name, node.shown, node.title, parameter, before, after, new, change, changed))
+    if progress is not None:
+        progress("fixes", "", tried, tried)
     # One value for every axis and side (what nn.Conv2d's padding=1 says) before per-side or per-axis values.
     found.sort(key=lambda fix: (-fix.density, fix.change, isinstance(fix.new, tuple),
                                 sum(sizes.minimum for sizes in fix.valid.values())))

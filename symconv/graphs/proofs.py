@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import sympy
 
@@ -114,8 +114,11 @@ def _status(theorem: Theorem, deadline: float) -> tuple[str, str]:
     return proof.status, proof.reason
 
 
-def prove_sizes(graph: Graph, valid: Optional[Mapping[str, AxisDecision]] = None) -> GraphProofs:
-    """Hand every residue class's verdict and every simplified size of ``graph`` to the proof kernel."""
+def prove_sizes(graph: Graph, valid: Optional[Mapping[str, AxisDecision]] = None,
+                progress: Optional[Callable[[str, str, int, int], None]] = None) -> GraphProofs:
+    """Hand every residue class's verdict and every simplified size of ``graph`` to the proof kernel.
+
+    ``progress(task, item, done, total)``, if given, is called before each claim and once at the end."""
     valid = valid_sizes(graph) if valid is None else valid
     found = analysis(graph)
     deadline = time.monotonic() + SECONDS
@@ -148,13 +151,18 @@ def prove_sizes(graph: Graph, valid: Optional[Mapping[str, AxisDecision]] = None
     if len(pending) > MAX_CLAIMS:
         raise ParameterError("graph", f"{len(pending)} claims", f"at most {MAX_CLAIMS} claims are proved for one graph")
     budget = False
-    for kind, axis, where, theorem in pending:
+    for done, (kind, axis, where, theorem) in enumerate(pending):
         if time.monotonic() >= deadline:
             budget = True
             break
+        if progress is not None:
+            progress("proofs", f"{axis}: {where}" if kind == "class" else f"the size of {where} along {axis}", done,
+                     len(pending))
         status, reason = _status(theorem, deadline)
         claims.append(Claim(kind, axis, where, str(theorem.statement.xreplace({symbols.i: axis_symbol(axis)})),
                             status, reason))
+    if progress is not None:
+        progress("proofs", "", len(claims), len(claims))
     return GraphProofs(tuple(claims), budget)
 
 

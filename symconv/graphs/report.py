@@ -14,7 +14,7 @@ Fixes are searched for where a run fails at the input size, or when asked
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from sympy import Expr
 
@@ -22,9 +22,11 @@ from symconv.graphs.graph import Graph
 from symconv.graphs.decide import AxisDecision, valid_sizes
 from symconv.graphs.fixes import FixSearch, misaligned, suggest_fixes
 from symconv.graphs.joint import JointSizes, joint_sizes
-from symconv.graphs.proofs import GraphProofs, prove_sizes
 from symconv.graphs.receptive import GraphField, GraphRegions, input_regions, receptive_fields
 from symconv.graphs.sizes import GraphRun, input_values, run_graph, tensor_sizes
+
+if TYPE_CHECKING:  # the prover is imported only when proofs are asked for
+    from symconv.graphs.proofs import GraphProofs
 
 
 @dataclass(frozen=True)
@@ -79,24 +81,53 @@ def _next_valid(valid: Mapping[str, AxisDecision], joint: Optional[JointSizes],
 
 
 def analyse_graph(graph: Graph, input_size: Any = None, fixes: Optional[bool] = None,
-                  prove: bool = False) -> GraphReport:
+                  prove: bool = False, progress: Optional[Callable[[str, str, int, int], None]] = None) -> GraphReport:
     """Every answer about ``graph``; with ``input_size`` (an int, one per axis, or ``{axis: size}``) also a run.
 
     ``fixes``: search for checked fixes where a join misaligns: True always, False never, None (the default)
-    when the run at ``input_size`` fails. ``prove``: hand the valid sizes to the proof kernel too."""
+    when the run at ``input_size`` fails. ``prove``: hand the valid sizes to the proof kernel too.
+    ``progress(task, item, done, total)``, if given, is called before each stage (and by the proofs and the fix
+    search before each claim and candidate) and once at the end."""
     if input_size is not None:
         input_size = input_values(graph, input_size)  # a bad size is the caller's error, found before the work
+    stages = 4 + prove + 2 * (input_size is not None)
+    done = 0
+
+    def stage(item: str) -> None:
+        nonlocal done
+        if progress is not None:
+            progress(f"graph ({len(graph.nodes)} nodes)", item, done, stages)
+        done += 1
+
+    stage("valid input sizes")
     valid = valid_sizes(graph)
     joint = joint_sizes(graph, valid)
-    sizes, fields = tensor_sizes(graph), receptive_fields(graph)
-    proofs = prove_sizes(graph, valid) if prove else None
-    run = None if input_size is None else run_graph(graph, input_size)
+    stage("every tensor's size")
+    sizes = tensor_sizes(graph)
+    stage("receptive fields")
+    fields = receptive_fields(graph)
+    proofs = None
+    if prove:
+        stage("proofs")
+        from symconv.graphs.proofs import prove_sizes
+
+        proofs = prove_sizes(graph, valid, progress)
+    run = None
+    if input_size is not None:
+        stage("the run at the input size")
+        run = run_graph(graph, input_size)
     wanted = fixes if fixes is not None else run is not None and not run.ok
-    found = suggest_fixes(graph) if wanted and misaligned(valid) else None
+    stage("fixes")
+    found = suggest_fixes(graph, progress=progress) if wanted and misaligned(valid) else None
+    exact = None
+    if run is not None:
+        stage("what each output unit reads")
+        exact = input_regions(graph, input_size) if run.ok else None
+    if progress is not None:
+        progress(f"graph ({len(graph.nodes)} nodes)", "", stages, stages)
     if run is None:
         return GraphReport(graph, sizes, valid, fields, fixes=found, joint=joint, proofs=proofs)
     after = None if run.ok else _next_valid(valid, joint, input_size)
-    exact = input_regions(graph, input_size) if run.ok else None
     return GraphReport(graph, sizes, valid, fields, run, after, found, exact, joint, proofs)
 
 

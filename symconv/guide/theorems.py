@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import signal
 from functools import lru_cache
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import sympy
 from sympy import And, Eq, Ge, Le, Mod
@@ -129,18 +129,53 @@ def theorem(name: str) -> Theorem:
     return known[name]
 
 
-def prove_all(names: Optional[Sequence[str]] = None) -> list[Proof]:
+def prove_all(names: Optional[Sequence[str]] = None,
+              progress: Optional[Callable[[str, str, int, int], None]] = None) -> list[Proof]:
     """Every theorem (or those named), in order; spread over the cores when there are several.
 
     Workers are forked after the catalogue is built, so each finds its theorem,
-    oracle hook included, already in memory.
+    oracle hook included, already in memory. Ctrl-C is the caller's alone: the
+    workers ignore SIGINT (a worker that took it would print a traceback) and are
+    stopped at once. ``progress(task, item, done, total)``, if given, is called as
+    each proof begins (one at a time) or arrives (in parallel), and once at the end.
     """
     chosen = [theorem(n).name for n in (names or list(theorems()))]
+    total = len(chosen)
+    proofs: list[Proof] = []
+
+    def report(item: str) -> None:
+        if progress is not None:
+            progress("prove", item, len(proofs), total)
+
     workers = min(os.cpu_count() or 1, len(chosen) // 4)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [prove(theorem(n)) for n in chosen]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_prove_named, chosen))
+        for name in chosen:
+            report(name)
+            proofs.append(prove(theorem(name)))
+    else:
+        # SIGINT is blocked while the workers are forked, so none of them can take it before it ignores it.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        try:
+            report(chosen[0])
+            for name, proof in zip(chosen[1:] + [""], pool.imap(_prove_named, chosen)):
+                proofs.append(proof)
+                if name:
+                    report(name)
+        finally:
+            pool.terminate()
+            pool.join()
+    if progress is not None:
+        progress("prove", "", total, total)
+    return proofs
+
+
+def _worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _prove_named(name: str) -> Proof:

@@ -253,10 +253,21 @@ def check_gradient(box: Box) -> Check:
     return Check(None, "the input gradient is the transposed convolution", count, failures, first)
 
 
-def verify(box: Box = Box(), numbers: Optional[Sequence[int]] = None) -> Report:
-    """Check relationships (all by default) on every case in ``box``."""
+def verify(box: Box = Box(), numbers: Optional[Sequence[int]] = None,
+           progress: Optional[Callable[[str, str, int, int], None]] = None) -> Report:
+    """Check relationships (all by default) on every case in ``box``. ``progress(task, item, done, total)``,
+    if given, is called before each relationship and once at the end."""
     chosen = [relationship(n) for n in numbers] if numbers else list(relationships().values())
-    checks = [check_relationship(rel, box) for rel in chosen]
+    total = len(chosen) + (0 if numbers else 1)
+    checks = []
+    for done, rel in enumerate(chosen):
+        if progress is not None:
+            progress("verify", f"Relationship {rel.number}", done, total)
+        checks.append(check_relationship(rel, box))
     if not numbers:
+        if progress is not None:
+            progress("verify", "the Kronecker form", len(chosen), total)
         checks.append(check_kronecker(box))
+    if progress is not None:
+        progress("verify", "", total, total)
     return Report(box, tuple(checks))

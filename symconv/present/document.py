@@ -19,7 +19,7 @@ import dataclasses
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from symconv.present import captions, figures, matrix
 from symconv.guide.catalogue import relationships
@@ -169,12 +169,15 @@ def build_matrix_section(values: Optional[Mapping[str, Any]] = None) -> MatrixSe
         figures.layer_figure("transposed", equivalent.input_size, k, s, p, d, output_padding=equivalent.a))
 
 
-def build_document(box: Optional[Box] = None, schemes: bool = True) -> Document:
+def build_document(box: Optional[Box] = None, schemes: bool = True,
+                   progress: Optional[Callable[[str, str, int, int], None]] = None) -> Document:
     """Assemble every derivation, proof, check and example, and check the built-in padding schemes.
 
     The schemes are checked in worker processes (they are independent of the
     rest), so a two-core machine builds the whole document in about half the time.
     ``box`` is the enumeration box of the checks (by default, :class:`Box`'s).
+    ``progress(task, item, done, total)``, if given, is called before each part
+    (a relationship, the theorems, the schemes) and once at the end.
     """
     box = Box() if box is None else box
     from symconv.schemes import builtin_schemes, check_scheme
@@ -182,16 +185,31 @@ def build_document(box: Optional[Box] = None, schemes: bool = True) -> Document:
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         pending = [pool.submit(check_scheme, s) for s in builtin_schemes().values()] if schemes else []
         known = theorems()
+        catalogue = relationships()
+        total, done = len(catalogue) + 3, 0
+
+        def step(item: str) -> None:
+            nonlocal done
+            if progress is not None:
+                progress("render", item, done, total)
+            done += 1
+
         sections = []
-        for number, rel in relationships().items():
+        for number, rel in catalogue.items():
+            step(f"Relationship {number}")
             example, figure = _example(rel)
             sections.append(Section(rel, specialise(number), prove(known[f"relationship-{number}"]),
                                     check_relationship(rel, box), example, figure))
+        step("the general theorems")
         general_proofs = tuple(prove(t) for name, t in known.items()
                                if not name.startswith("relationship-") and name != "gradient")
         kronecker = check_kronecker(box)
+        step("the gradient")
         backward = GradientSection(gradient(), prove(known["gradient"]), check_gradient(box))
+        step("the padding schemes")
         reports = tuple(future.result() for future in pending)
+        if progress is not None:
+            progress("render", "", total, total)
     return Document(
         title="Convolution arithmetic for deep learning",
         box=box, general=(output_size(), transposed()), sections=tuple(sections),

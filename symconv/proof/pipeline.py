@@ -27,6 +27,7 @@ from sympy import Eq, Tuple
 
 from symconv.core.steps import Step
 from symconv.core.errors import ParameterError
+from symconv.proof import cache as proof_cache
 from symconv.proof import certificate as C
 from symconv.proof.checker import CheckError, check
 from symconv.proof.enumeration import enumerate_cases
@@ -42,11 +43,13 @@ KNOWN_FALSE_SECONDS = 1.0
 
 
 def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = None, *,
-          budget: Optional[Budget] = None, smt: bool = True, backend: str = "z3") -> Proof:
+          budget: Optional[Budget] = None, smt: bool = True, backend: str = "z3", cache: bool = True) -> Proof:
     """Prove ``theorem`` for all integers, and check it against the oracle on ``ranges``.
 
     ``backend`` names the second opinion (a key of :data:`symconv.proof.smt.BACKENDS`,
     as sympy's ``satisfiable(algorithm=...)`` names its solver); ``smt=False`` asks none.
+    With ``cache`` (and unless ``SYMCONV_NO_CACHE`` is set), a certificate found before is
+    taken from :mod:`.cache` instead of searched for, and re-checked by the checker like a new one.
 
     >>> from symconv.guide.theorems import theorem
     >>> proof = prove(theorem("round-trip"))
@@ -77,8 +80,13 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
         header.append(Step(Tuple(*(Eq(symbol, value) for symbol, value in theorem.definitions)), "where"))
     certificate: Optional[C.Certificate] = None
     try:
-        certificate = search(theorem, budget)
-        steps = tuple(header) + check(theorem, certificate)
+        certificate, verified = _cached(theorem) if cache else (None, ())
+        if certificate is None:
+            certificate = search(theorem, budget)
+            verified = check(theorem, certificate)
+            if cache:
+                proof_cache.store(theorem, certificate)
+        steps = tuple(header) + verified
         checked, reason, ran_out = True, "", False
     except Unproved as failure:
         steps, checked, reason, ran_out = tuple(header), False, failure.reason, failure.budget
@@ -129,6 +137,18 @@ def _forget_the_pool() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_the_pool)
+
+
+def _cached(theorem: Theorem) -> tuple[Optional[C.Certificate], tuple[Step, ...]]:
+    """A stored certificate that the checker accepts now, with the steps it verified; else (None, ())."""
+    certificate = proof_cache.load(theorem)
+    if certificate is None:
+        return None, ()
+    try:
+        return certificate, check(theorem, certificate)
+    except Exception:  # corrupt, stale or tampered with (anything the checker raises): searched for again
+        proof_cache.discard(theorem)
+        return None, ()
 
 
 def _vacuous(theorem: Theorem) -> bool:

@@ -15,7 +15,7 @@ enumerates the box, and the result is a :class:`~symconv.schemes.model.ClaimResu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import sympy
 from sympy import Eq, Ge, Symbol, Tuple
@@ -54,11 +54,13 @@ class SchemeReport:
         return all(result.status in ("proved", "holds-enumerated") for result in self.claims)
 
 
-def check_scheme(scheme: Scheme, bound: int = DEFAULT_BOUND) -> SchemeReport:
+def check_scheme(scheme: Scheme, bound: int = DEFAULT_BOUND,
+                 progress: Optional[Callable[[str, str, int, int], None]] = None) -> SchemeReport:
     """Derive the output size, prove or check every claim, and derive the transpose.
 
     Claims the prover cannot close are checked against the oracle on every case
     with ``i <= bound`` (and small ``k, s, d``) and come out ``holds-enumerated``.
+    ``progress(task, item, done, total)``, if given, is called before each step and once at the end.
 
     >>> from symconv.core.printing import text
     >>> from symconv.schemes import scheme
@@ -72,10 +74,20 @@ def check_scheme(scheme: Scheme, bound: int = DEFAULT_BOUND) -> SchemeReport:
     bound = positive("bound", bound)
     if bound > MAX_BOUND:
         raise ParameterError("bound", bound, f"bound must be at most {MAX_BOUND}")
-    return terminating(scheme.source, lambda: _check(scheme, bound))
+    return terminating(scheme.source, lambda: _check(scheme, bound, progress))
 
 
-def _check(scheme: Scheme, bound: int) -> SchemeReport:
+def _check(scheme: Scheme, bound: int, progress: Optional[Callable[[str, str, int, int], None]]) -> SchemeReport:
+    task = f"scheme check {scheme.name}"
+    total = len(sides(scheme)) + len(scheme.claims) + (1 if scheme.ceil_mode else 3)
+    done = 0
+
+    def step(item: str) -> None:
+        nonlocal done
+        if progress is not None:
+            progress(task, item, done, total)
+        done += 1
+
     scope = domain(scheme, {S.i: range(1, bound + 1)})
     truth = Oracle(scheme, scope.variables)
     raw = raw_output_size(scheme)
@@ -92,19 +104,23 @@ def _check(scheme: Scheme, bound: int) -> SchemeReport:
         used = tuple((symbol, value) for symbol, value in chain if symbol in needed)
         theorem = Theorem(f"{scheme.name}: {name}", title, statement, scope.hypotheses, used,
                           scope.variables, truth)
+        step(f"{name}: {title}")
         return claim_result(statement, prove(theorem, scope.ranges))
 
-    padding = tuple(
-        (key, claim_result(Ge(side, 0, evaluate=False), prove(Theorem(
+    found: list[tuple[str, ClaimResult]] = []
+    for key, side in sides(scheme):
+        step(f"{key} >= 0")
+        found.append((key, claim_result(Ge(side, 0, evaluate=False), prove(Theorem(
             f"{scheme.name}: {key} >= 0", f"{key} >= 0", Ge(side, 0), scope.where, (), scope.variables),
-            scope.ranges)))
-        for key, side in sides(scheme))
+            scope.ranges))))
+    padding = tuple(found)
     for key, result in padding:
         if result.status == "false":
             raise SchemeError(scheme.source, f"{key}: {text(result.claim.lhs)} is negative at "
                               f"{show_case(result.counterexample or {}, scheme)}; restrict the scheme with 'where'")
     claims = [settle(f"claim {n + 1}", text(claim), claim) for n, claim in enumerate(scheme.claims)]
 
+    step("the output size's shortest form")
     simplest_size = output_size(scheme)
     steps = output_steps(scheme)
     if scheme.where:
@@ -116,9 +132,12 @@ def _check(scheme: Scheme, bound: int) -> SchemeReport:
     if not scheme.ceil_mode:
         statement, extra = recovery(scheme)
         recovers = settle("transposable", "the transpose with a gives back i", statement, extra)
+        step("the output_padding's shortest form")
         shown_a = simplest(output_padding(scheme), scheme, domain(scheme, {}), hints(scheme, a))
         report_transposed = TransposedReport(equivalent(scheme), shown_a, recovers)
         if scheme.transposable is not None:
             claims.append(transposable(scheme.transposable, recovers))
+    if progress is not None:
+        progress(task, "", total, total)
     return SchemeReport(scheme, simplest_size, raw, tuple(steps), padding, tuple(claims), report_transposed, bound,
                         scope.fits)

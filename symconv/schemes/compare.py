@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 import sympy
 
@@ -64,10 +64,12 @@ class Comparison:
 
 
 def compare(schemes: Sequence[Scheme], kernel_size: int, stride: int = 1, dilation: int = 1,
-            sizes: Sequence[int] = range(5, 11), parameters: Optional[Mapping[str, int]] = None) -> Comparison:
+            sizes: Sequence[int] = range(5, 11), parameters: Optional[Mapping[str, int]] = None,
+            progress: Optional[Callable[[str, str, int, int], None]] = None) -> Comparison:
     """The schemes side by side at one ``kernel_size, stride, dilation``, on a few input sizes.
 
-    Declared parameters take their value from ``parameters`` (0 when not given).
+    Declared parameters take their value from ``parameters`` (0 when not given). ``progress(task, item, done,
+    total)``, if given, is called before each scheme and once at the end.
 
     >>> from symconv.schemes import scheme
     >>> table = compare([scheme(n) for n in ("tf-same", "onnx-same-lower", "torch-same")], 4, stride=2, sizes=[5, 6])
@@ -87,8 +89,14 @@ def compare(schemes: Sequence[Scheme], kernel_size: int, stride: int = 1, dilati
     unknown = sorted(set(parameters) - declared)
     if unknown:
         raise SchemeError("compare", f"no scheme declares a parameter {unknown[0]!r}")
-    rows = tuple(terminating(sch.source, partial(_row, sch, k, s, d, sizes, parameters)) for sch in schemes)
-    return Comparison(k, s, d, {p: parameters.get(p, 0) for p in sorted(declared)}, sizes, rows)
+    rows = []
+    for done, sch in enumerate(schemes):
+        if progress is not None:
+            progress("scheme compare", sch.name, done, len(schemes))
+        rows.append(terminating(sch.source, partial(_row, sch, k, s, d, sizes, parameters)))
+    if progress is not None:
+        progress("scheme compare", "", len(schemes), len(schemes))
+    return Comparison(k, s, d, {p: parameters.get(p, 0) for p in sorted(declared)}, sizes, tuple(rows))
 
 
 def _row(scheme: Scheme, k: int, s: int, d: int, sizes: Sequence[int], parameters: Mapping[str, int]) -> Row:

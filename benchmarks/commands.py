@@ -1,0 +1,195 @@
+"""Every command of issue 13's table, as a ratio to `python -c "import sympy"`, timed in the same run.
+
+Each row runs the `symconv` CLI in a subprocess of this interpreter (`python -m symconv ...`): once to warm the
+operating system's caches, then `--runs` times (at least 5); the median is divided by the median of
+`python -c "import sympy"`, measured the same way in the same run. An absolute time is not stable from one machine
+to the next; the ratio is.
+
+- Every row runs with an empty proof cache of its own (SYMCONV_CACHE_DIR), except "render again, nothing
+  changed", which renders into the same directory with the cache the previous render filled: the cold rows measure
+  the engine, the warm row what the cache saves.
+- The verify row runs under a memory limit (RLIMIT_AS, `--memory-limit`, 1.5 GiB by default) and a time limit: a
+  run that exceeds either is reported as over budget, not left to eat the machine. It runs once (it is long), and
+  its peak memory is reported beside its time.
+- The peak resident memory of every child is reported too (the largest of its runs).
+
+Run: python benchmarks/commands.py [--runs 5] [--only prove,render] [--memory-limit 1.5] [--time-limit 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+UNET = ("conv k=3 p=1 @e1; pool k=2; conv k=3 p=1 @e2; pool k=2; conv k=3 p=1 @e3; pool k=2; conv k=3 p=1 @e4; "
+        "pool k=2; conv k=3 p=1; tconv k=2 s=2 @d4; conv k=3 p=1; tconv k=2 s=2 @d3; conv k=3 p=1; "
+        "tconv k=2 s=2 @d2; conv k=3 p=1; tconv k=2 s=2 @d1 | e4=d4, e3=d3, e2=d2, e1=d1")
+
+
+@dataclass
+class Row:
+    """One line of the table: a command, its goal as a ratio (None: keep what it is), and how to run it."""
+
+    key: str
+    label: str
+    args: list[str]
+    goal: Optional[float]
+    goal_text: str
+    once: bool = False  #: long: one timed run after no warm-up
+    limited: bool = False  #: under the memory and time limits
+    warm: bool = False  #: reuse the previous row's cache and output directory
+    setup: Optional[Callable[["Scratch"], None]] = None
+    seconds: list[float] = field(default_factory=list)
+    peak_kib: int = 0
+    failure: str = ""
+
+
+@dataclass
+class Scratch:
+    """The directories a row runs in: its own cache and output."""
+
+    root: str
+    cache: str = ""
+    output: str = ""
+
+    def fresh(self) -> None:
+        for name in ("cache", "output"):
+            path = getattr(self, name)
+            if path:
+                shutil.rmtree(path, ignore_errors=True)
+        self.cache = tempfile.mkdtemp(prefix="cache-", dir=self.root)
+        self.output = os.path.join(tempfile.mkdtemp(prefix="out-", dir=self.root), "derivations")
+
+
+def rows() -> list[Row]:
+    cli = [sys.executable, "-m", "symconv"]
+    return [
+        Row("sympy", 'python -c "import sympy" (the yardstick)', [sys.executable, "-c", "import sympy"], 1.0, "1×"),
+        Row("shape", "numeric `symconv shape` (sympy never imported)",
+            cli + ["shape", "conv", "-i", "224", "-k", "7", "-s", "2", "-p", "3"], None, "keep (0.1×)"),
+        Row("list", "`symconv list`", cli + ["list"], 1.3, "≤ 1.3×"),
+        Row("show", "`symconv show 14`", cli + ["show", "14"], 1.3, "≤ 1.3×"),
+        Row("transpose", "`symconv transpose -k 3 -s 2 -p 1 -i 6`",
+            cli + ["transpose", "-k", "3", "-s", "2", "-p", "1", "-i", "6"], 1.3, "≤ 1.3×"),
+        Row("net", "`symconv net` (4-level U-Net, alignment included)", cli + ["net", UNET, "-i", "89"], 1.5, "≤ 1.5×"),
+        Row("scheme", "`symconv scheme check tf-same`", cli + ["scheme", "check", "tf-same"], 3.0, "≤ 3×"),
+        Row("prove", "`symconv prove` (every theorem)", cli + ["prove"], 3.0, "≤ 3×"),
+        Row("render", "`symconv render --format all`, cold", cli + ["render", "--format", "all", "--output", "{out}"],
+            6.0, "≤ 6×"),
+        Row("render-again", "`symconv render` again, nothing changed",
+            cli + ["render", "--format", "all", "--output", "{out}"], 1.5, "≤ 1.5×", warm=True),
+        Row("verify", "`symconv verify --bound 200 --max-kernel-size 8`",
+            cli + ["verify", "--bound", "200", "--max-kernel-size", "8"], None, "under 1 GiB, time reported",
+            once=True, limited=True),
+    ]
+
+
+def run_once(row: Row, scratch: Scratch, memory_limit: int, time_limit: float) -> tuple[float, int, str]:
+    """One run: its seconds, its peak resident memory (KiB) and what went wrong ('' when nothing did)."""
+    env = {**os.environ, "SYMCONV_CACHE_DIR": scratch.cache}
+    env.pop("SYMCONV_NO_CACHE", None)
+    command = [part.replace("{out}", scratch.output) for part in row.args]
+
+    def limit() -> None:  # in the child, before it runs anything
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env,
+                                 preexec_fn=limit if row.limited else None)
+        deadline = start + (time_limit if row.limited else 3600.0)
+        while True:  # os.wait4 gives this child's own peak memory
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                child.kill()
+                pid, status, usage = os.wait4(child.pid, 0)
+                child.returncode = os.waitstatus_to_exitcode(status)
+                return time.perf_counter() - start, usage.ru_maxrss, f"over the time budget ({time_limit:.0f} s)"
+            time.sleep(0.005)
+        seconds = time.perf_counter() - start
+        child.returncode = code = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        said = errors.read().decode("utf-8", "replace")
+    if code < 0 or "MemoryError" in said or "Cannot allocate memory" in said:
+        return seconds, usage.ru_maxrss, f"killed/over budget ({memory_limit / 2**30:.1f} GiB)"
+    if code not in (0, 1):  # 1 is a finding (a misalignment, a failed claim), still a finished run
+        return seconds, usage.ru_maxrss, f"exit {code}: {said.strip().splitlines()[-1][:80] if said.strip() else ''}"
+    return seconds, usage.ru_maxrss, ""
+
+
+def measure(row: Row, scratch: Scratch, runs: int, memory_limit: int, time_limit: float) -> None:
+    if not row.warm:
+        scratch.fresh()
+    if not row.once:  # the warm-up; a warm row's warm-up is the cold row's last run
+        _, peak, row.failure = run_once(row, scratch, memory_limit, time_limit)
+        row.peak_kib = max(row.peak_kib, peak)
+    for _ in range(1 if row.once else runs):
+        if row.failure:
+            break
+        if not row.warm and row.key.startswith("render"):
+            scratch.fresh()  # cold: an empty cache and no previous output, every run
+        seconds, peak, row.failure = run_once(row, scratch, memory_limit, time_limit)
+        row.seconds.append(seconds)
+        row.peak_kib = max(row.peak_kib, peak)
+
+
+def table(measured: list[Row], yardstick: float) -> str:
+    lines = ["| command | seconds | ratio | goal | met | peak MiB |", "| --- | ---: | ---: | --- | --- | ---: |"]
+    for row in measured:
+        median = statistics.median(row.seconds) if row.seconds else float("nan")
+        ratio = median / yardstick
+        if row.failure:
+            shown, times, met = row.failure, f"{median:.2f}" if row.seconds else "—", "no"
+        else:
+            shown, times = f"{ratio:.2f}×", f"{median:.2f}"
+            if row.key == "verify":
+                met = "yes" if row.peak_kib < 2**20 else "no"
+            else:
+                met = "—" if row.goal is None or row.key == "sympy" else ("yes" if ratio <= row.goal else "no")
+        lines.append(f"| {row.label} | {times} | {shown} | {row.goal_text} | {met} | {row.peak_kib / 1024:.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per row, at least 5 (default 5)")
+    parser.add_argument("--only", default=None, help="comma-separated row keys, e.g. prove,render,render-again")
+    parser.add_argument("--memory-limit", type=float, default=1.5, help="GiB of address space for verify")
+    parser.add_argument("--time-limit", type=float, default=600.0, help="seconds for verify")
+    options = parser.parse_args()
+    runs = max(5, options.runs)
+    chosen = rows()
+    if options.only:
+        keys = {"sympy", *options.only.split(",")}
+        if "render-again" in keys:
+            keys.add("render")  # it reuses what the cold render left
+        unknown = keys - {row.key for row in chosen}
+        if unknown:
+            parser.error(f"--only: unknown rows {sorted(unknown)}; known: {[row.key for row in chosen]}")
+        chosen = [row for row in chosen if row.key in keys]
+    memory_limit = int(options.memory_limit * 2**30)
+    with tempfile.TemporaryDirectory(prefix="symconv-bench-") as root:
+        scratch = Scratch(root)
+        for row in chosen:
+            measure(row, scratch, runs, memory_limit, options.time_limit)
+            times = ", ".join(f"{t:.2f}" for t in row.seconds)
+            print(f"  {row.key}: {times} s  {row.failure}", file=sys.stderr, flush=True)
+    yardstick = statistics.median(chosen[0].seconds)
+    print(f"python {sys.version.split()[0]} ({sys.executable}); median of {runs} runs after a warm-up"
+          f" (verify: one run); yardstick `import sympy` = {yardstick:.3f} s; {os.cpu_count()} cores")
+    print(table(chosen, yardstick))
+
+
+if __name__ == "__main__":
+    main()
