@@ -241,6 +241,6 @@ def test_verify_reports_each_relationship_and_the_kronecker_form():
     assert report.cases == verify(Box(3, 2, 1, 1)).cases  # the callback changes nothing
 
 
-def test_verify_shows_progress_on_a_terminal_only():
+def test_verify_shows_progress_on_a_terminal_only(tqdm_installed):
     code, out, err = _symconv(["verify", "--bound", "12"])
     assert code == 0 and BAR in err and "verify" in err, err
