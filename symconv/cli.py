@@ -562,28 +562,24 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("number", help="relationship number, 1 to 15")
 
     per_axis = "N, or one per axis: N,M"
-    shape = command("shape", _cmd_shape, "output size of one layer")
-    shape.add_argument("operation", choices=["conv", "pool", "transposed"])
-    shape.add_argument("-i", "--input-size", required=True, help=per_axis)
-    shape.add_argument("-k", "--kernel-size", required=True, help=per_axis)
-    shape.add_argument("-s", "--stride", default=None, help="default 1 (pool: kernel size); " + per_axis)
-    shape.add_argument("-p", "--padding", default="0",
+
+    def layer_options(p: argparse.ArgumentParser, input_help: str = per_axis) -> None:
+        """One layer's options, under the same names for every command that takes a layer (shape, figure)."""
+        p.add_argument("operation", choices=["conv", "pool", "transposed"])
+        p.add_argument("-i", "--input-size", required=True, help=input_help)
+        p.add_argument("-k", "--kernel-size", required=True, help=per_axis)
+        p.add_argument("-s", "--stride", default=None, help="default 1 (pool: kernel size); " + per_axis)
+        p.add_argument("-p", "--padding", default="0",
                        help="P or BEFORE,AFTER; with several axes P, or one P or BEFORE:AFTER per axis")
-    shape.add_argument("-d", "--dilation", default="1", help=per_axis)
-    shape.add_argument("--output-padding", default=None, help="transposed only; " + per_axis)
-    shape.add_argument("--ceil-mode", action="store_true", help="pool only")
+        p.add_argument("-d", "--dilation", default="1", help=per_axis)
+        p.add_argument("--output-padding", default=None, help="transposed only; " + per_axis)
+        p.add_argument("--ceil-mode", action="store_true", help="pool only")
+
+    layer_options(command("shape", _cmd_shape, "output size of one layer"))
 
     figure = command("figure", _cmd_figure, "one layer's figure (svg, tikz, png) or animation (animated-svg, gif), "
                      "from the brute-force oracle; docs/figures.md")
-    figure.add_argument("operation", choices=["conv", "pool", "transposed"])
-    figure.add_argument("-i", "--input-size", required=True, help=per_axis + " (transposed: its own input i')")
-    figure.add_argument("-k", "--kernel-size", required=True, help=per_axis)
-    figure.add_argument("-s", "--stride", default=None, help="default 1 (pool: kernel size); " + per_axis)
-    figure.add_argument("-p", "--padding", default="0",
-                        help="P or BEFORE,AFTER; with several axes P, or one P or BEFORE:AFTER per axis")
-    figure.add_argument("-d", "--dilation", default="1", help=per_axis)
-    figure.add_argument("--output-padding", default=None, help="transposed only; " + per_axis)
-    figure.add_argument("--ceil-mode", action="store_true", help="pool only")
+    layer_options(figure, per_axis + " (transposed: its own input i')")
     figure.add_argument("--axes", default=None, help="1 (a row) or 2 (a grid, the default unless values per axis)")
     figure.add_argument("--step", default=None, help="draw the kernel at its N-th position alone (from 1)")
     figure.add_argument("--format", default=None,

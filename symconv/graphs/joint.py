@@ -111,15 +111,11 @@ class JointSizes:
         return bool(self.boxes)
 
     def __str__(self) -> str:
-        head = "; ".join(f"{_show(condition)} ({name})" for condition, name in zip(self.conditions, self.shown))
+        head = "; ".join(f"{text(condition)} ({name})" for condition, name in zip(self.conditions, self.shown))
         if not self.boxes:
             return f"{head} holds for no input size"
         boxes = [", ".join(span.text(axis) for axis, span in zip(self.axes, box)) for box in self.boxes]
         return f"{head} holds exactly for:\n  " + ";\n  or ".join(boxes)
-
-
-def _show(condition: Any) -> str:
-    return text(condition)
 
 
 def _divisors(n: int) -> list[int]:
