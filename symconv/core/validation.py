@@ -32,6 +32,8 @@ def integer(name: str, value: Any, minimum: int, what: str) -> Int:
     ...
     symconv.core.errors.ParameterError: stride=0 is invalid: stride must be a positive integer
     """
+    if type(value) is int and value >= minimum:  # the common case, first: sizes run every layer for many inputs
+        return value
     rule = f"{name} must be {what}"
     if _is_sympy(value):
         from sympy import Ge, S

@@ -19,17 +19,24 @@ recorded as 1 here.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from types import MappingProxyType
 from typing import Mapping
 
-from sympy import Eq, Mod, floor
+import sympy
 
 from symconv.core.errors import ParameterError
 from symconv.guide.model import Equivalent, Kind, Relationship
 from symconv.core.symbols import a, d, i, i_prime, k, n, o, o_prime, p, s
 
 _CONV: Kind = "conv"
+
+# The table is written out already in sympy's canonical form, so it is built without asking sympy to evaluate
+# Eq, floor and Mod: evaluating them queries the assumptions of every side, which is most of what `symconv list`
+# would spend here. tests/test_derive_solving.py rebuilds every expression with evaluation and finds it unchanged.
+Eq = partial(sympy.Eq, evaluate=False)
+Mod = partial(sympy.Mod, evaluate=False)
+floor = partial(sympy.floor, evaluate=False)
 
 
 def _transposed(number, title, section, conditions, rhs, p_prime, a_value=0, **extra) -> Relationship:

@@ -11,6 +11,7 @@ from the general formulas.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, Mapping, Optional
 
 import sympy
@@ -71,10 +72,12 @@ class Relationship:
     def rhs(self) -> Expr:
         return self.equation.rhs
 
-    @property
+    @cached_property
     def domain(self) -> sympy.Basic:
         """Where a kernel position fits at all: ``i + 2p >= d(k - 1) + 1``."""
-        return self.specialise(sympy.Ge(S.i + 2 * S.p, S.d * (S.k - 1) + 1))
+        # Specialising evaluates the inequality under the conditions; evaluating the general one first
+        # would only ask the assumptions the same question twice.
+        return self.specialise(sympy.Ge(S.i + 2 * S.p, S.d * (S.k - 1) + 1, evaluate=False))
 
     @property
     def substitutions(self) -> dict[sympy.Symbol, Expr]:
@@ -91,11 +94,13 @@ class Relationship:
         >>> relationship(1).specialise(relationship(15).rhs)
         i - k + 1
         """
+        # Every substitution replaces a symbol, so xreplace (one pass, simultaneous) does what subs would, without
+        # subs's second pass through placeholders, whose floors and remainders sympy would evaluate again.
         substitutions = self.substitutions
-        result = sympy.sympify(expr).subs(substitutions, simultaneous=True)
+        result = sympy.sympify(expr).xreplace(substitutions)
         for predicate in self.predicates:
             if isinstance(predicate, Eq):
-                target = predicate.lhs.subs(substitutions, simultaneous=True)
+                target = predicate.lhs.xreplace(substitutions)
                 result = result.xreplace({target: predicate.rhs})
         return result
 

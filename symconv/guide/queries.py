@@ -74,16 +74,22 @@ def transpose(kernel_size: Int, stride: Int = 1, padding: Padding = 0, dilation:
     general = transposed().equivalent
     if general is None:
         raise RuntimeError("the transposed derivation has no equivalent convolution (a bug in symconv)")
-    i_prime: Any = conv_output_size(S.i, kernel_size, stride, (before, after), dilation)
-    if input_size is not None:
+    if input_size is None:
+        i_prime: Any = conv_output_size(S.i, kernel_size, stride, (before, after), dilation)
+    else:
         values[S.i] = check.positive("input_size", input_size)
         i_prime = conv_output_size(input_size, kernel_size, stride, (before, after), dilation)
     a = sympy.Mod(general.a.args[0].subs(values), stride)
     if input_size is not None:
         values.update({S.a: a, S.i_prime: i_prime})
 
+    numbers = {symbol: sympy.sympify(number) for symbol, number in values.items()}
+    # Numbers for symbols: xreplace does what subs would, without subs's search. A symbolic parameter may name
+    # another symbol of the formula, which subs's sequential replacement follows: keep subs for those.
+    numeric = all(number.is_Number for number in numbers.values())
+
     def value(expr: Any) -> Any:
-        result = sympy.sympify(expr).subs(values)
+        result = sympy.sympify(expr).xreplace(numbers) if numeric else sympy.sympify(expr).subs(values)
         return int(result) if result.is_Integer else result
 
     return Equivalent(

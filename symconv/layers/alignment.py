@@ -16,9 +16,11 @@ i ≡ 0 (mod 2), i ≥ 2
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 from math import prod
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, Union
 
 import sympy
 from sympy import Eq, Expr, Poly, Symbol
@@ -28,7 +30,7 @@ from symconv.core.errors import ParameterError, SymconvError
 from symconv.core.printing import text
 from symconv.core.steps import Step
 from symconv.core.validation import positive
-from symconv.layers.layer import Layer, Size, Stack, one_axis, resolved
+from symconv.layers.layer import Layer, Size, Stack, one_axis, remembered, resolved
 from symconv.layers.regions import MAX_PERIOD
 from symconv.layers.simplify import _expressions
 from symconv.layers.sizes import sizes
@@ -138,15 +140,24 @@ class Decision:
 Equalities = Callable[[Size, Sequence[Size]], list[tuple[Size, Size]]]
 
 
+def _run(stack: Stack, n: int) -> Union[tuple[Size, ...], ParameterError]:
+    """Every layer's size at input ``n``, or the error that stops it. The decisions of a stack run the same
+    sizes (``net`` decides where it runs and where it aligns), so each is run once."""
+    def run() -> Union[tuple[Size, ...], ParameterError]:
+        try:
+            return tuple(sizes(stack, n))
+        except ParameterError as error:
+            return error
+
+    return remembered(stack, ("sizes", n), run)
+
+
 def _smallest_valid(stack: Stack) -> tuple[int, Optional[str]]:
     # Every layer's output size is nondecreasing in its input, so the sizes a
     # stack runs on are all those from the smallest one up: search for it.
     def failure(n: int) -> Optional[str]:
-        try:
-            sizes(stack, n)
-        except ParameterError as error:
-            return str(error)
-        return None
+        found = _run(stack, n)
+        return str(found) if isinstance(found, ParameterError) else None
 
     high = 1
     while failure(high):
@@ -158,22 +169,77 @@ def _smallest_valid(stack: Stack) -> tuple[int, Optional[str]]:
     return high, failure(high - 1) if high > 1 else None
 
 
+Linear = tuple[Fraction, Fraction]  #: slope and intercept in m
+
+
+def _linear(expr: sympy.Basic, i: Expr, modulus: int, residue: int) -> Optional[Linear]:
+    """``expr`` at ``i = modulus m + residue`` as ``slope m + intercept``, exactly; None if a part is not of a form
+    this reads, which the caller then leaves to sympy.
+
+    A size is built from i by sums, products with numbers, floors, ceilings and minima. For an integer m,
+    ``⌊a m + b⌋ = a m + ⌊b⌋`` when a is an integer (and so for the ceiling), and ``min(a m + b, a m + c)`` is
+    ``a m + min(b, c)``: the same rules sympy applies when it evaluates the substituted expression, without its
+    assumption queries on every new subexpression.
+    """
+    if expr == i:
+        return Fraction(modulus), Fraction(residue)
+    if expr.is_Rational:
+        return Fraction(0), Fraction(int(expr.p), int(expr.q))
+    if expr.is_Add or expr.is_Mul:
+        parts = [_linear(arg, i, modulus, residue) for arg in expr.args]
+        if any(part is None for part in parts):
+            return None
+        known = [part for part in parts if part is not None]
+        if expr.is_Add:
+            return sum((a for a, _ in known), Fraction(0)), sum((b for _, b in known), Fraction(0))
+        slope, intercept = Fraction(0), Fraction(1)
+        for a, b in known:
+            if a and slope:
+                return None  # a product of two terms in m
+            slope, intercept = slope * b + a * intercept, intercept * b
+        return slope, intercept
+    if isinstance(expr, (sympy.floor, sympy.ceiling)):
+        inner = _linear(expr.args[0], i, modulus, residue)
+        if inner is None or inner[0].denominator != 1:
+            return None
+        rounding = math.floor if isinstance(expr, sympy.floor) else math.ceil
+        return inner[0], Fraction(rounding(inner[1]))
+    if isinstance(expr, (sympy.Min, sympy.Max)):
+        options = [_linear(arg, i, modulus, residue) for arg in expr.args]
+        known = [option for option in options if option is not None]
+        if len(known) != len(options) or len({a for a, _ in known}) != 1:
+            return None
+        pick = min if isinstance(expr, sympy.Min) else max
+        return known[0][0], pick(b for _, b in known)
+    return None
+
+
+def _sympy(number: Fraction) -> Expr:
+    return sympy.Rational(number.numerator, number.denominator)
+
+
 def _case(residue: int, modulus: int, pairs: list[tuple[Size, Size]], i: Expr) -> ResidueCase:
     substitution = Eq(i, modulus * m + residue, evaluate=False)
     conditions, solutions = [], None  # None: every m
     for lhs, rhs in pairs:
-        lhs, rhs = (sympy.sympify(side, strict=True).subs(i, substitution.rhs) for side in (lhs, rhs))
-        difference = sympy.expand(lhs - rhs)
-        if not difference.free_symbols <= {m} or Poly(difference, m).degree() > 1:
-            raise SymconvError(f"internal error: {text(difference)} is not linear in m"
-                               f" for i = {text(substitution.rhs)}")
+        lhs, rhs = (sympy.sympify(side, strict=True) for side in (lhs, rhs))
+        left, right = (_linear(side, i, modulus, residue) for side in (lhs, rhs))
+        if left is not None and right is not None:
+            lhs, rhs = (_sympy(slope) * m + _sympy(intercept) for slope, intercept in (left, right))
+            slope, intercept = left[0] - right[0], left[1] - right[1]
+        else:  # a form _linear does not read: sympy substitutes and evaluates
+            lhs, rhs = (side.subs(i, substitution.rhs) for side in (lhs, rhs))
+            difference = sympy.expand(lhs - rhs)
+            if not (difference.free_symbols <= {m} and difference.is_polynomial(m)) or Poly(difference, m).degree() > 1:
+                raise SymconvError(f"internal error: {text(difference)} is not linear in m"
+                                   f" for i = {text(substitution.rhs)}")
+            slope, intercept = (Fraction(int(c.p), int(c.q)) for c in (difference.coeff(m, 1), difference.coeff(m, 0)))
         conditions.append(Eq(lhs, rhs, evaluate=False))
-        slope, intercept = difference.coeff(m, 1), difference.coeff(m, 0)
         if slope == 0:
             holds: Optional[set[int]] = None if intercept == 0 else set()
         else:
             root = -intercept / slope
-            holds = {int(root)} if root.is_integer and root >= 0 else set()
+            holds = {int(root)} if root.denominator == 1 and root >= 0 else set()
         solutions = holds if solutions is None else solutions if holds is None else solutions & holds
     if solutions is None:
         return ResidueCase(residue, substitution, tuple(conditions), "always")
@@ -208,10 +274,12 @@ def _decide(stack: Stack, query: str, equalities: Equalities) -> Decision:
     )
     checked = (max(1, minimum - 64), minimum + 4 * modulus + 64)
     for n in range(checked[0], checked[1] + 1):
-        try:
-            holds = all(a == b for a, b in equalities(n, sizes(stack, n)))
-        except ParameterError:
-            holds = False
+        found, holds = _run(stack, n), False
+        if not isinstance(found, ParameterError):
+            try:
+                holds = all(a == b for a, b in equalities(n, found))
+            except ParameterError:
+                holds = False
         if holds != (n in answer):
             raise SymconvError(f"internal error: {query} decided {answer} but i = {n} disagrees")
     conditions = tuple(Eq(a, b, evaluate=False) for a, b in pairs)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import sympy
 
@@ -34,6 +34,7 @@ Size = Union[int, sympy.Expr]
 PerAxis = Union[int, tuple[int, ...]]
 Padding = Union[int, tuple[int, int], tuple[tuple[int, int], ...]]
 
+T = TypeVar("T")
 _PER_AXIS = ("kernel_size", "stride", "dilation", "output_padding")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -125,10 +126,15 @@ class Layer:
     @property
     def axes(self) -> Optional[int]:
         """How many axes the per-axis values give, or None when every value holds for every axis."""
-        return max(self._counts().values(), default=None)
+        return remembered(self, "axes", lambda: max(self._counts().values(), default=None))
 
     def axis(self, axis: int = 0) -> LayerAxis:
         """The layer's parameters along ``axis``."""
+        if type(axis) is int:  # sizes run every layer for every input they try: remember its axes
+            return remembered(self, axis, lambda: self._axis(axis))
+        return self._axis(axis)
+
+    def _axis(self, axis: int) -> LayerAxis:
         axes = self.axes
         if axes is not None and not (isinstance(axis, int) and 0 <= axis < axes):
             raise ParameterError("axis", axis, f"the layer {self} has {axes} axes, 0 to {axes - 1}")
@@ -161,6 +167,22 @@ class Layer:
                 items.append(f"{key}={_show(value)}")
         items += [f"@{self.tap}"] if self.tap is not None else []
         return " ".join(items)
+
+
+_REMEMBERED: dict[tuple[int, Any], tuple[object, Any]] = {}
+
+
+def remembered(owner: object, key: Any, compute: Callable[[], T]) -> T:
+    """``compute()``, remembered for ``owner`` itself and ``key``: by identity, since equal objects may differ
+    (a layer with k=3 equals one with k=3.0 or k=True, which its checks refuse). At most 4096 are kept."""
+    found = _REMEMBERED.get((id(owner), key))
+    if found is not None and found[0] is owner:
+        return found[1]
+    value = compute()
+    if len(_REMEMBERED) >= 4096:
+        _REMEMBERED.clear()
+    _REMEMBERED[(id(owner), key)] = (owner, value)  # holding owner keeps its id from being reused
+    return value
 
 
 def _show_padding(padding: Any, per_axis: bool) -> str:
@@ -333,6 +355,8 @@ def scheme_padding(layer: Layer, input_size: Optional[Size], axis: int = 0) -> t
 
 def resolved(layer: Layer, input_size: Optional[Size], axis: int = 0) -> LayerAxis:
     """The layer's parameters along ``axis`` with its padding scheme resolved for ``input_size``."""
+    if layer.scheme is None:  # the padding it was given
+        return layer.axis(axis)
     return replace(layer.axis(axis), padding=scheme_padding(layer, input_size, axis))
 
 
