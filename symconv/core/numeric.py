@@ -152,7 +152,7 @@ def magnitude(values: np.ndarray) -> int:
         return 0
     if values.dtype == object:
         return max(math.ceil(abs(v)) for v in values.flat)
-    return int(np.abs(values).max())
+    return max(-int(values.min()), int(values.max()))  # no array of absolute values (nor -(-2**63) in int64)
 
 
 def _exact(values: np.ndarray) -> np.ndarray:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 from functools import lru_cache
-from typing import Callable, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
+import numpy as np
 import sympy
 from sympy import And, Eq, Ge, Le, Mod
 
@@ -37,16 +39,61 @@ o_of_i = sympy.Symbol("o(i)", integer=True)  #: the output size of a named input
 
 # --- the theorems -------------------------------------------------------------------
 
-def _conv_truth(env):
+class _Truth:
+    """The oracle's sizes at one case (a call) or at every case of a box at once (``batch``).
+
+    ``sizes(env, count)`` reads the case's values from ``env`` and counts kernel positions with
+    ``count``: :func:`~symconv.core.oracle.count_positions` for one case, its batch twin (the same
+    brute-force walk, every case at once) for a box. Either way nothing here uses a formula that
+    the theorems check.
+    """
+
+    def __init__(self, sizes: Callable[[Mapping, Callable], dict]) -> None:
+        self.sizes = sizes
+
+    def __call__(self, env: Mapping) -> dict:
+        return self.sizes(env, oracle.count_positions)
+
+    def batch(self, env: Mapping[sympy.Symbol, np.ndarray]) -> dict:
+        return self.sizes(_Exact(env), oracle.count_positions_batch)
+
+
+class _Exact(dict):
+    """The box's columns, each (when read) in int64 while sums and products of a few of them cannot wrap,
+    else as Python ints, which never do."""
+
+    def __init__(self, columns: Mapping[sympy.Symbol, np.ndarray]) -> None:
+        super().__init__()
+        self.columns = columns
+
+    def __missing__(self, symbol: sympy.Symbol) -> np.ndarray:
+        values = np.asarray(self.columns[symbol])
+        small = values.dtype.kind in "iu" and (values.size == 0 or int(np.abs(values).max()) < 2**31)
+        self[symbol] = values.astype(np.int64 if small else object)
+        return self[symbol]
+
+    def get(self, symbol, default=None):
+        return self[symbol] if symbol in self.columns else default
+
+
+def _conv_sizes(env, count):
     i, k, s, d = env[S.i], env[S.k], env[S.s], env[S.d]
     before = env.get(S.p_l, env.get(S.p, 0))
     after = env.get(S.p_r, env.get(S.p, 0))
-    return {S.o: oracle.count_positions(i, k, s, (before, after), d)}
+    return {S.o: count(i, k, s, (before, after), d)}
 
 
-def _transposed_truth(env):
-    (o,) = _conv_truth(env).values()
-    return {S.i_prime: o}
+def _transposed_sizes(env, count):
+    return {S.i_prime: _conv_sizes(env, count)[S.o]}
+
+
+def _ambiguity_sizes(env, count):
+    i = env[S.s] * (env[S.o] - 1) + env[S.d] * (env[S.k] - 1) + 1 - env[S.p_l] - env[S.p_r] + env[S.a]
+    return {o_of_i: count(i, env[S.k], env[S.s], (env[S.p_l], env[S.p_r]), env[S.d])}
+
+
+_conv_truth = _Truth(_conv_sizes)
+_transposed_truth = _Truth(_transposed_sizes)
 
 
 def _domain(before=S.p, after=S.p):
@@ -102,10 +149,7 @@ def theorems() -> dict[str, Theorem]:
         Theorem("ambiguity-same-output",
                 "The s input sizes s(o - 1) + d(k - 1) + 1 - p_l - p_r + a, a = 0..s-1, all give o",
                 Eq(o_of_i, o), (Le(0, a, evaluate=False), Le(a, s - 1), Ge(sized, 1)),
-                ((o_of_i, general.subs(i, sized)),), (o, a, k, s, p_l, p_r, d),
-                lambda env: {o_of_i: oracle.count_positions(
-                    env[S.s] * (env[S.o] - 1) + env[S.d] * (env[S.k] - 1) + 1 - env[S.p_l] - env[S.p_r] + env[S.a],
-                    env[S.k], env[S.s], (env[S.p_l], env[S.p_r]), env[S.d])}),
+                ((o_of_i, general.subs(i, sized)),), (o, a, k, s, p_l, p_r, d), _Truth(_ambiguity_sizes)),
         Theorem("ambiguity-only-these", "Every input size that gives o is one of those s sizes",
                 And(Eq(i, sized), Le(0, a, evaluate=False), Le(a, s - 1)), (_domain(p_l, p_r),),
                 ((a, Mod(E, s)), (o, general)), asym, _conv_truth),
@@ -134,24 +178,27 @@ def prove_all(names: Optional[Sequence[str]] = None,
     """Every theorem (or those named), in order; spread over the cores when there are several.
 
     Workers are forked after the catalogue is built, so each finds its theorem,
-    oracle hook included, already in memory. Ctrl-C is the caller's alone: the
+    oracle hook included, already in memory; the biggest theorems go first, so
+    that no core is left with a long one at the end. Ctrl-C is the caller's alone: the
     workers ignore SIGINT (a worker that took it would print a traceback) and are
     stopped at once. ``progress(task, item, done, total)``, if given, is called as
     each proof begins (one at a time) or arrives (in parallel), and once at the end.
     """
     chosen = [theorem(n).name for n in (names or list(theorems()))]
     total = len(chosen)
-    proofs: list[Proof] = []
+    proofs: list[Optional[Proof]] = [None] * total
+    done = 0
 
     def report(item: str) -> None:
         if progress is not None:
-            progress("prove", item, len(proofs), total)
+            progress("prove", item, done, total)
 
     workers = min(os.cpu_count() or 1, len(chosen) // 4)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for name in chosen:
+        for n, name in enumerate(chosen):
             report(name)
-            proofs.append(prove(theorem(name)))
+            proofs[n] = prove(theorem(name))
+            done += 1
     else:
         # SIGINT is blocked while the workers are forked, so none of them can take it before it ignores it.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -160,17 +207,40 @@ def prove_all(names: Optional[Sequence[str]] = None,
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         try:
-            report(chosen[0])
-            for name, proof in zip(chosen[1:] + [""], pool.imap(_prove_named, chosen)):
-                proofs.append(proof)
-                if name:
-                    report(name)
+            order = sorted(range(total), key=lambda n: _size(theorem(chosen[n])), reverse=True)
+            report(chosen[order[0]])
+            for n, sent in pool.imap_unordered(_prove_numbered, [(n, chosen[n]) for n in order]):
+                proofs[n] = _received(sent)
+                done += 1
+                if done < total:
+                    report(chosen[n])
         finally:
             pool.terminate()
             pool.join()
     if progress is not None:
         progress("prove", "", total, total)
-    return proofs
+    return [proof for proof in proofs if proof is not None]
+
+
+def _size(claim: Theorem) -> tuple[int, int, int]:
+    """How big a theorem is, to start the biggest first: its variables (the box's dimensions), then its
+    definitions and hypotheses (what the search unfolds)."""
+    return len(claim.variables), len(claim.definitions), len(claim.hypotheses)
+
+
+def _received(sent: bytes) -> Proof:
+    """A worker's proof, rebuilt as it was sent.
+
+    Unpickling rebuilds each sympy object from its arguments, which normally evaluates it again (and asks
+    the assumptions system, for nothing: the arguments come from an object that was built already). Built
+    unevaluated, each object is the one the worker had. sympy caches constructors without regard to that
+    switch, so its cache is cleared after, lest a later evaluated call get an unevaluated object from it.
+    """
+    try:
+        with sympy.evaluate(False):
+            return pickle.loads(sent)
+    finally:
+        sympy.core.cache.clear_cache()
 
 
 def _worker() -> None:
@@ -178,5 +248,6 @@ def _worker() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def _prove_named(name: str) -> Proof:
-    return prove(theorem(name))
+def _prove_numbered(job: tuple[int, str]) -> tuple[int, bytes]:
+    number, name = job
+    return number, pickle.dumps(prove(theorem(name)))

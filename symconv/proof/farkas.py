@@ -81,6 +81,13 @@ def combination(facts: Sequence[tuple[str, sympy.Expr]], target: sympy.Expr) -> 
     return C.Linear(tuple(products), tuple((sympy.expand(u), n) for n, u in sorted(multiples.items())))
 
 
+#: z3's resource limit for one linear program: a deterministic count (about 5 s of work here; the
+#: catalogue's programs use at most about 10⁴). Past it the program counts as infeasible.
+RLIMIT = 25_000_000
+#: Milliseconds, a safety net only: the resource limit decides.
+SAFETY_MS = 60_000
+
+
 def _total_degree(poly) -> int:
     return max((sum(monomial) for monomial in poly.monoms()), default=0)
 
@@ -106,7 +113,8 @@ def _solve(goal, columns, integral: bool) -> Optional[list[Fraction]]:
         else:
             lines.append(f"(assert (= {total} {value}))")
     solver = z3.Solver(ctx=z3.Context())
-    solver.set("timeout", 5000)
+    solver.set("rlimit", RLIMIT)  # a count, so the answer does not depend on how busy the machine is
+    solver.set("timeout", SAFETY_MS)
     solver.from_string("\n".join(lines))
     if solver.check() != z3.sat:
         return None

@@ -35,7 +35,8 @@ from symconv.proof.prover import Budget, Unproved, refutes_hypotheses, search
 from symconv.proof.smt import BACKENDS, SmtResult, refute
 from symconv.proof.theorem import Proof, Status, Theorem
 
-#: Seconds the SMT solver may spend on one claim; its time-outs are reported, never an error.
+#: The SMT solver's budget for one claim, in milliseconds of work (a resource count, not the wall clock);
+#: running out is reported as ``timeout``, never an error.
 SMT_TIMEOUT_MS = 2000
 #: The search's budget once a counterexample is known: it still runs, so that a checked proof of a
 #: false claim (a bug) shows up as ``conflict``, but it need not run long.
@@ -77,7 +78,9 @@ def prove(theorem: Theorem, ranges: Optional[Mapping[sympy.Symbol, range]] = Non
     header = [Step(Tuple(*theorem.hypotheses, theorem.statement) if theorem.hypotheses else theorem.statement,
                    "to prove, under the hypotheses")]
     if theorem.definitions:
-        header.append(Step(Tuple(*(Eq(symbol, value) for symbol, value in theorem.definitions)), "where"))
+        # unevaluated: the definition as written (evaluating it asks sympy's assumptions, for nothing)
+        header.append(Step(Tuple(*(Eq(symbol, value, evaluate=False) for symbol, value in theorem.definitions)),
+                           "where"))
     certificate: Optional[C.Certificate] = None
     try:
         certificate, verified = _cached(theorem) if cache else (None, ())
@@ -159,7 +162,7 @@ def _vacuous(theorem: Theorem) -> bool:
     if not theorem.hypotheses:
         return False
     try:
-        check(dataclasses.replace(theorem, statement=sympy.false), refutes_hypotheses(theorem, Budget(seconds=2.0)))
+        check(dataclasses.replace(theorem, statement=sympy.false), refutes_hypotheses(theorem, Budget(programs=300)))
     except (Unproved, CheckError):
         return False
     return True

@@ -62,10 +62,15 @@ class Unproved(Exception):
 
 @dataclass
 class Budget:
-    """How much one search may spend: seconds, linear programs and expression size."""
+    """How much one search may spend: linear programs and expression size, then seconds.
 
-    seconds: float = 10.0
-    programs: int = 3000
+    The limits that decide are counts (``programs``, ``max_ops``), so a search gives the same answer on a
+    busy machine as on an idle one; ``seconds`` is only a safety net against a search that never ends.
+    1500 programs take about 10 s here; the catalogue's theorems need at most a dozen.
+    """
+
+    seconds: float = 60.0
+    programs: int = 1500
     max_ops: int = 2000  #: operations in the statement with its hypotheses and definitions
     started: float = 0.0
     spent: int = 0
@@ -131,6 +136,31 @@ def refutes_hypotheses(theorem: Theorem, budget: Optional[Budget] = None) -> C.C
 
 # --- the search -----------------------------------------------------------------------------
 
+# The search asks the same questions of the same facts at every node: the answers (pure functions of
+# immutable expressions) are kept, as sympy's own cache does, but without its per-call overhead.
+@functools.lru_cache(maxsize=8192)
+def _expand(expr: sympy.Expr) -> sympy.Expr:
+    return sympy.expand(expr)
+
+
+@functools.lru_cache(maxsize=8192)
+def _slope(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
+    """The derivative in ``symbol``: of a linear term, its coefficient."""
+    return expr.diff(symbol)
+
+
+@functools.lru_cache(maxsize=8192)
+def _unit(expr: sympy.Expr, symbol: sympy.Symbol) -> int:
+    """±1 when the expanded ``expr`` is ``±symbol`` plus terms without it, else 0: a cheap test that the
+    derivative in ``symbol`` cannot be ±1 otherwise (a term with ``symbol`` in it other than ``±symbol``
+    leaves a derivative that depends on it or on another symbol)."""
+    terms = [term for term in sympy.Add.make_args(expr) if symbol in term.free_symbols]
+    if len(terms) != 1:
+        return 0
+    return 1 if terms[0] == symbol else -1 if terms[0] == -symbol else 0
+
+
+@functools.lru_cache(maxsize=4096)
 def _order(expr: sympy.Basic):
     """Smallest first, then sympy's canonical order: never the hash-seeded order of a set."""
     return sympy.count_ops(expr), sympy.default_sort_key(expr)
@@ -187,8 +217,8 @@ class _Searcher:
             return self.substitute(*found, facts, goal, depth)
         for index, (kind, expr) in enumerate(facts):
             division = self.division(kind, expr)
-            if division is not None and sympy.expand(expr) not in self.attempted:
-                self.attempted.add(sympy.expand(expr))
+            if division is not None and _expand(expr) not in self.attempted:
+                self.attempted.add(_expand(expr))
                 node = self.unique(*division, index, facts, goal, depth)
                 if node is not None:
                     return node
@@ -215,10 +245,12 @@ class _Searcher:
             q = self.partner[r]
             if r not in self.remainders or q not in expr.free_symbols:
                 continue
-            expr = sympy.expand(expr)
-            denominator = -expr.diff(q)
-            numerator = sympy.expand(expr + denominator * q + r)
-            if expr.diff(r) == -1 and not numerator.has(q, r) and not denominator.has(q, r):
+            expr = _expand(expr)
+            if _unit(expr, r) != -1:
+                continue
+            denominator = -_slope(expr, q)
+            numerator = _expand(expr + denominator * q + r)
+            if _slope(expr, r) == -1 and not numerator.has(q, r) and not denominator.has(q, r):
                 return numerator, denominator, q, r
         return None
 
@@ -236,12 +268,14 @@ class _Searcher:
             if kind != "eq" or expr.has(*_DIVISIONS, *_CHOICES):
                 continue
             division = self.division(kind, expr)
-            expr = sympy.expand(expr)
+            expr = _expand(expr)
             for symbol in sorted(expr.free_symbols, key=str):
-                slope = expr.diff(symbol)
+                if not _unit(expr, symbol):
+                    continue
+                slope = _slope(expr, symbol)
                 if slope not in (1, -1):
                     continue
-                value = sympy.expand(symbol - expr / slope)
+                value = _expand(symbol - expr / slope)
                 if symbol in value.free_symbols:
                     continue
                 if value.is_number:
@@ -298,9 +332,9 @@ class _Searcher:
         The numerator may first be rewritten with another equation (a hypothesis
         ``E = D F`` turns ``E mod D`` into ``D F mod D``): the two are combined.
         """
-        bounds = [n for n, (k, e) in enumerate(facts) if k == "ge" and sympy.expand(e - r) == 0][:1]
+        bounds = [n for n, (k, e) in enumerate(facts) if k == "ge" and _expand(e - r) == 0][:1]
         bounds += [n for n, (k, e) in enumerate(facts)
-                   if k == "ge" and sympy.expand(e - (denominator - 1 - r)) == 0][:1]
+                   if k == "ge" and _expand(e - (denominator - 1 - r)) == 0][:1]
         if len(bounds) != 2:
             return None
         rewrites: list[tuple[sympy.Expr, Optional[int], sympy.Expr]] = [(numerator, None, sympy.Integer(0))]
@@ -308,13 +342,13 @@ class _Searcher:
             if kind != "eq" or fact == index or expr.has(q, r, *_DIVISIONS, *_CHOICES) \
                     or self.division(kind, expr) is not None:
                 continue
-            expr = sympy.expand(expr)
+            expr = _expand(expr)
             scales = [sympy.Integer(1), sympy.Integer(-1)]
             for symbol in sorted(expr.free_symbols & numerator.free_symbols, key=str):
                 scale = numerator.coeff(symbol) / expr.coeff(symbol)  # cancels that symbol
                 if scale.is_number and scale != 0:
                     scales.append(scale)
-            rewrites += [(sympy.expand(numerator - scale * expr), fact, scale) for scale in scales]
+            rewrites += [(_expand(numerator - scale * expr), fact, scale) for scale in scales]
         seen = set()
         for rewritten, other, scale in rewrites:
             if rewritten in seen:
@@ -324,18 +358,18 @@ class _Searcher:
             if not part.free_symbols <= set(self.remainders) | denominator.free_symbols:
                 continue  # 0 <= C <= D - 1 needs C built from remainders (and the divisor's own symbols)
             for shift in (0, -1, 1):
-                M, rest = sympy.expand(whole - shift), sympy.expand(part + shift * denominator)
+                M, rest = _expand(whole - shift), _expand(part + shift * denominator)
                 if not (_integer_polynomial(M) and _integer_polynomial(rest)):
                     continue
                 low = self.linear(facts, rest)
                 high = self.linear(facts, denominator - 1 - rest) if low is not None else None
                 if low is None or high is None:
                     continue
-                self.settled |= {sympy.expand(q - M), sympy.expand(r - rest)}
+                self.settled |= {_expand(q - M), _expand(r - rest)}
                 if other is None:
                     then = self.prove(facts + [("eq", q - M), ("eq", r - rest)], goal, depth)
                     return C.Unique(q, r, denominator, M, rest, (index, bounds[0], bounds[1]), low, high, then)
-                combined = facts + [("eq", sympy.expand(facts[index][1] - scale * facts[other][1]))]
+                combined = facts + [("eq", _expand(facts[index][1] - scale * facts[other][1]))]
                 then = self.prove(combined + [("eq", q - M), ("eq", r - rest)], goal, depth)
                 unique = C.Unique(q, r, denominator, M, rest, (len(facts), bounds[0], bounds[1]), low, high, then)
                 return C.Combine(((sympy.Integer(1), index), (-scale, other)), unique)
@@ -348,14 +382,14 @@ class _Searcher:
         with quotient ``q₂``, which ``Unique`` can settle once ``r₁`` is known.
         """
         open_ = [(n, division) for n, (k, e) in enumerate(facts) if (division := self.division(k, e)) is not None]
-        present = {sympy.expand(e) for k, e in facts if k == "eq"}
+        present = {_expand(e) for k, e in facts if k == "eq"}
         for (first, (N1, D1, q1, r1)), (second, (N2, D2, q2, r2)) in itertools.permutations(open_, 2):
-            if q1 == q2 or sympy.expand(D1 - D2) != 0 or str(q1) > str(q2):
+            if q1 == q2 or _expand(D1 - D2) != 0 or str(q1) > str(q2):
                 continue
-            difference = sympy.expand(N2 - N1)
+            difference = _expand(N2 - N1)
             if difference.has(q1, r1, q2, r2) or not _integer_polynomial(difference):
                 continue
-            combined = sympy.expand(facts[second][1] - facts[first][1])
+            combined = _expand(facts[second][1] - facts[first][1])
             if combined in present or -combined in present:
                 continue
             then = self.prove(facts + [("eq", combined)], goal, depth)
@@ -414,9 +448,9 @@ class _Searcher:
         """By contradiction: if ``g <= -1``, products of that with the facts may be absurd."""
         if goal.kind != "ge":
             return None
-        g = sympy.expand(goal.expr)
+        g = _expand(goal.expr)
         if not _integer_polynomial(g) or g.is_number or any(
-                k == "ge" and sympy.expand(e + g + 1) == 0 for k, e in facts):
+                k == "ge" and _expand(e + g + 1) == 0 for k, e in facts):
             return None
         negative = self.branch(facts + [("ge", -g - 1)], goal, depth)
         return C.Split(g, C.Linear(((sympy.Integer(1), (len(facts),)),)), negative)
@@ -437,7 +471,7 @@ class _Searcher:
 
     def refine_ne(self, facts, goal, depth) -> Optional[C.Node]:
         for index, (kind, expr) in enumerate(facts):
-            if kind == "ne" and _integer_polynomial(sympy.expand(expr)):
+            if kind == "ne" and _integer_polynomial(_expand(expr)):
                 above = self.branch(facts + [("ge", expr - 1)], goal, depth)
                 below = self.branch(facts + [("ge", -expr - 1)], goal, depth)
                 return C.SplitNe(index, above, below)
@@ -477,7 +511,7 @@ class _Searcher:
 
     def linear(self, facts: list, target: sympy.Expr) -> Optional[C.Linear]:
         """A nonnegative combination of the facts and their products that leaves ``target`` a constant in range."""
-        target = sympy.expand(target)
+        target = _expand(target)
         if not _polynomial(target):
             return None
         integral = _integer_polynomial(target)
@@ -486,7 +520,7 @@ class _Searcher:
                 return C.Linear()
         for index, (kind, expr) in enumerate(facts):  # the commonest case: one fact, give or take a constant
             if kind == "ge":
-                rest = sympy.expand(target - expr)
+                rest = _expand(target - expr)
                 if rest.is_number and (rest >= 0 or (rest > -1 and integral)):
                     return C.Linear(((sympy.Integer(1), (index,)),))
         key = (tuple(facts), target)
@@ -509,26 +543,28 @@ def _division(atom) -> tuple[sympy.Expr, sympy.Expr]:
         top, bottom = sympy.fraction(sympy.together(atom.args[0]))
         if isinstance(atom, ceiling):
             top = -top
-    return sympy.expand(top), sympy.expand(bottom)
+    return _expand(top), _expand(bottom)
 
 
+@functools.lru_cache(maxsize=4096)
 def _shift(atom, numerator, denominator) -> Optional[sympy.Expr]:
     """``M`` when ``atom`` is the division of ``numerator + denominator·M`` (negated, for a ceiling)."""
     top, bottom = _division(atom)
-    if sympy.expand(bottom - denominator) != 0:
+    if _expand(bottom - denominator) != 0:
         return None
-    difference = sympy.expand(top - numerator)
+    difference = _expand(top - numerator)
     if not _integer_polynomial(difference):
         return None
     if difference == 0:
         return sympy.Integer(0)
     gens = sorted(difference.free_symbols | denominator.free_symbols, key=str) or [S.i]
     quotient, remainder = sympy.div(difference, denominator, *gens)
-    if remainder != 0 or not _integer_polynomial(sympy.expand(quotient)):
+    if remainder != 0 or not _integer_polynomial(_expand(quotient)):
         return None
-    return sympy.expand(quotient)
+    return _expand(quotient)
 
 
+@functools.lru_cache(maxsize=4096)
 def _split(numerator: sympy.Expr, denominator: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
     """``numerator = denominator·M + C`` with the multiples of the denominator in ``M``."""
     whole, part = sympy.Integer(0), sympy.Integer(0)
@@ -543,11 +579,11 @@ def _split(numerator: sympy.Expr, denominator: sympy.Expr) -> tuple[sympy.Expr, 
                 part += term
         else:
             ratio = sympy.cancel(term / denominator)
-            if _integer_polynomial(sympy.expand(ratio)):
+            if _integer_polynomial(_expand(ratio)):
                 whole += ratio
             else:
                 part += term
-    return sympy.expand(whole), sympy.expand(part)
+    return _expand(whole), _expand(part)
 
 
 def _cases(atom) -> list[tuple[list[sympy.Expr], sympy.Expr]]:

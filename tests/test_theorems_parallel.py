@@ -1,0 +1,56 @@
+"""``prove_all`` over several processes gives what proving one theorem at a time in this process gives.
+
+Proofs come back from the workers pickled and are rebuilt unevaluated (each sympy object as the worker had
+it); these tests compare them, step by step, with proofs made here, and check that rebuilding leaves
+sympy's cache as it should be.
+"""
+
+import pickle
+
+import pytest
+import sympy
+
+from symconv.guide import theorems as T
+from symconv.guide.theorems import prove, prove_all, theorem, theorems
+
+NAMES = ["gradient", "relationship-1", "ambiguity-same-output", "a-range", "relationship-9", "round-trip",
+         "transposed-pytorch", "relationship-14", "half-padding-dilated"]
+
+
+def _same(here, there):
+    assert there.name == here.name and there.status == here.status and there.cases == here.cases
+    assert there.checked == here.checked and there.counterexample == here.counterexample
+    assert there.certificate == here.certificate
+    assert [sympy.srepr(step.statement) for step in there.steps] == [sympy.srepr(step.statement) for step in here.steps]
+    assert [step.justification for step in there.steps] == [step.justification for step in here.steps]
+    assert there.smt.verdict == here.smt.verdict
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the parallel path needs fork")
+def test_parallel_proofs_are_the_proofs_made_here(monkeypatch):
+    monkeypatch.setattr(T.os, "cpu_count", lambda: 2)  # two workers, whatever the machine
+    seen = []
+    proofs = prove_all(NAMES, progress=lambda task, item, done, total: seen.append((item, done, total)))
+    assert [p.name for p in proofs] == NAMES  # in the order asked, whatever order they were proved in
+    for proof in proofs:
+        _same(prove(theorem(proof.name)), proof)
+    # once as the first begins, then as each arrives (the last one's arrival is the end), then at the end
+    assert seen[-1] == ("", len(NAMES), len(NAMES)) and len(seen) == len(NAMES) + 1
+    assert [done for _, done, _ in seen] == list(range(len(NAMES) + 1))
+    assert seen[0][0] == "gradient" and {item for item, _, _ in seen[1:-1]} < set(NAMES)
+
+
+def test_the_biggest_theorems_go_first():
+    order = sorted(theorems(), key=lambda name: T._size(theorem(name)), reverse=True)
+    assert order[0] == "gradient" and order.index("ambiguity-same-output") < order.index("relationship-1")
+
+
+def test_received_proofs_are_rebuilt_exactly_and_leave_the_cache_clean():
+    x, y = sympy.symbols("x y")
+    proof = prove(theorem("round-trip"))
+    unevaluated = sympy.Mul(-1, x + y, evaluate=False)  # evaluating would distribute the -1
+    sent = pickle.dumps((proof, unevaluated))
+    back, kept = T._received(sent)
+    _same(proof, back)
+    assert sympy.srepr(kept) == sympy.srepr(unevaluated)
+    assert sympy.Mul(-1, x + y) == -x - y  # the cache does not hand back the unevaluated product
