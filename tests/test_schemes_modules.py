@@ -1,5 +1,7 @@
 """The pieces of symconv.schemes on their own: the registry, the box, the shared rules, the oracle adapter."""
 
+import dataclasses
+import pickle
 import re
 from importlib import resources
 from pathlib import Path
@@ -14,7 +16,7 @@ from symconv.core.errors import SchemeError
 from symconv.core.printing import text
 from symconv.guide.derive import general_output_size
 from symconv.schemes import builtin as registry
-from symconv.schemes import builtin_schemes, check_scheme, declare, scheme
+from symconv.schemes import builtin_schemes, check_scheme, declare, resolve, scheme, scheme_from_toml
 from symconv.schemes.domain import (
     DEFAULT_BOUND, DILATIONS, KERNELS, PARAMETER_VALUES, STRIDES, box_text, domain, window_fits,
 )
@@ -56,9 +58,9 @@ def registry_in(monkeypatch, tmp_path):
     """The registry reading tmp_path/builtin instead of the package's folder."""
     (tmp_path / "builtin").mkdir()
     monkeypatch.setattr(registry, "resources", fake_package(tmp_path))
-    registry.builtin_schemes.cache_clear()
+    registry.forget()
     yield tmp_path / "builtin"
-    registry.builtin_schemes.cache_clear()
+    registry.forget()
 
 
 def test_a_builtin_outside_the_order_is_listed_last(registry_in):
@@ -68,11 +70,15 @@ def test_a_builtin_outside_the_order_is_listed_last(registry_in):
 
 
 def test_two_builtins_with_one_name_are_refused(registry_in):
-    for stem in ("one", "two"):
+    # A built-in is named after its file, so two cannot share a name: the one whose file is not its name is refused.
+    for stem in ("one", "same"):
         (registry_in / f"{stem}.toml").write_text('name = "same"\nbefore = "0"\nafter = "0"\n')
-    with pytest.raises(SchemeError, match=r"^symconv/schemes/builtin/two.toml: name: 'same' is the name of another "
-                                          r"built-in, symconv/schemes/builtin/one.toml$"):
+    with pytest.raises(SchemeError, match=r"^symconv/schemes/builtin/one.toml: name: 'same', but a built-in is named "
+                                          r"after its file$"):
         builtin_schemes()
+    with pytest.raises(SchemeError, match=r"^symconv/schemes/builtin/one.toml: name: 'same', but"):
+        builtin_schemes(checked=False)
+    assert scheme("same").source == "symconv/schemes/builtin/same.toml"  # its own file only
 
 
 # --- the box: one set of constants, and the text made from them ---------------------------------
@@ -143,3 +149,127 @@ def test_the_oracle_counts_a_box_as_it_counts_each_case(name):
     one = Oracle(sch, variables)
     assert batch.tolist() == [one({v: int(values[v][n]) for v in variables})[o] for n in range(len(batch))]
     assert len(batch) > 50
+
+
+# --- speed without a different answer: the registry, the simplifier, the check over several cores ------------------
+
+def test_every_builtin_passes_every_check_of_the_loader():
+    """`scheme list` reads the built-ins without the checks that load the kernel: the checks pass on each file."""
+    folder = resources.files("symconv.schemes") / "builtin"
+    for name, listed in builtin_schemes(checked=False).items():
+        content = (folder / f"{name}.toml").read_text(encoding="utf-8")
+        loaded = scheme_from_toml(content, listed.source)  # every check, as for a user's file
+        assert loaded == listed and scheme(name) is listed and builtin_schemes()[name] is listed
+
+
+def test_a_builtin_is_read_from_its_own_file_only(registry_in):
+    (registry_in / "mine.toml").write_text('name = "mine"\nbefore = "k - 1"\nafter = "0"\n')
+    (registry_in / "broken.toml").write_text('name = "broken"\nbefore = "i -"\nafter = "0"\n')
+    assert resolve("mine").before == S.k - 1 and scheme("mine").source == "symconv/schemes/builtin/mine.toml"
+    with pytest.raises(SchemeError, match=r"^symconv/schemes/builtin/broken.toml:2: before: "):
+        builtin_schemes()
+
+
+def test_a_builtin_still_gets_the_checks_that_evaluate_it(registry_in):
+    (registry_in / "negative.toml").write_text('name = "negative"\nbefore = "k - 2"\nafter = "0"\n')
+    assert builtin_schemes(checked=False)["negative"].before == S.k - 2  # listed
+    with pytest.raises(SchemeError, match=r"^symconv/schemes/builtin/negative.toml:2: before: k - 2 is negative at "
+                                          r"i=1, k=1, s=1, d=1 \(the smallest such case\)"):
+        scheme("negative")  # but never used unchecked
+    with pytest.raises(SchemeError, match="negative at"):
+        resolve("negative")
+
+
+@pytest.mark.parametrize("name", ["../builtin/tf-same", "tf-same.toml", "", ".hidden"])
+def test_a_name_that_looks_like_a_path_is_no_builtin(name):
+    with pytest.raises(SchemeError, match="no built-in scheme has that name"):
+        scheme(name)
+
+
+def test_simplifying_skips_only_forms_that_fail_on_the_box():
+    """The shortest form is the first candidate that is proved, as when every candidate is handed to the prover."""
+    from symconv.proof import prove
+    from symconv.proof.theorem import Theorem
+    from symconv.schemes.simplify import _candidates, hints, simplest
+    from symconv.schemes.transpose import output_padding
+
+    for sch, expr, symbol in [(scheme("tf-same"), output_padding(scheme("tf-same")), a),
+                              (scheme("causal"), raw_output_size(scheme("causal")), o)]:
+        scope = domain(sch, {})
+        every = [c for c in _candidates(expr, hints(sch, symbol), {})
+                 if prove(Theorem("t", "t", sympy.Eq(c, expr), scope.hypotheses, (), scope.variables),
+                          scope.ranges).status == "proved"]
+        assert simplest(expr, sch, scope, hints(sch, symbol)) == (every[0] if every else expr)
+
+
+@pytest.mark.parametrize("name", ["tf-same", "pool-ceil", "transposed-output-padding"])
+def test_the_check_over_several_cores_is_the_check_on_one(name, monkeypatch):
+    from symconv.present.data import scheme_report_data
+    from symconv.present.serialise import dumps
+    from symconv.present.text import scheme_report_text
+    from symconv.schemes import check as check_module
+
+    spread = check_scheme(scheme(name), bound=8)
+    monkeypatch.setattr(check_module.os, "cpu_count", lambda: 1)
+    alone = check_scheme(scheme(name), bound=8)
+    assert scheme_report_text(spread) == scheme_report_text(alone)
+    assert dumps(scheme_report_data(spread)) == dumps(scheme_report_data(alone))
+    def timeless(report):  # everything but the seconds z3 took
+        return [dataclasses.replace(c, proof=dataclasses.replace(c.proof, smt=c.proof.smt and dataclasses.replace(
+            c.proof.smt, seconds=0.0))) for c in report.claims]
+
+    assert (spread.output_size, spread.steps, timeless(spread)) == (alone.output_size, alone.steps, timeless(alone))
+
+
+def test_results_come_back_from_a_worker_exactly_as_they_were():
+    from symconv.schemes.check import _exact
+
+    kept = sympy.Mod(S.i - 1, S.s, evaluate=False)  # sympy's own pickling would make it (i + s - 1) mod s
+    back = pickle.loads(_exact((kept, sympy.Ge(S.k - 1, 0, evaluate=False))))
+    assert back == (kept, sympy.Ge(S.k - 1, 0, evaluate=False)) and back[0] != pickle.loads(pickle.dumps(kept))
+
+
+def test_a_worker_that_fails_leaves_the_error_to_the_parent(monkeypatch):
+    """An item that raises in a worker is run again in order, so the error is the one checking on one core gives."""
+    from symconv.schemes import check as check_module
+
+    monkeypatch.setitem(check_module.Oracle.__init__.__globals__["ORACLE_BUDGET"], False, 100)
+    with pytest.raises(SchemeError, match=r"^symconv/schemes/builtin/valid.toml: before, after: the brute-force "
+                                          r"oracle walks every window of every case, and the cases up to "):
+        check_scheme(scheme("valid"))
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_padding_negative_beyond_the_box_stops_the_check_before_its_claims(cores, monkeypatch):
+    """Found by z3 past the box the loader enumerates; on one core or several, the claims are never reported."""
+    from symconv.schemes import check as check_module
+
+    monkeypatch.setattr(check_module.os, "cpu_count", lambda: cores)
+    seen = []
+    with pytest.raises(SchemeError, match=r"^<python>: before: -i \+ 100 is negative at i=101, k=1, s=1, d=1; "
+                                          r"restrict the scheme with 'where'$"):
+        check_scheme(declare("late", "100 - i", "0", claims=["o >= 1"]),
+                     progress=lambda task, item, done, total: seen.append(item))
+    assert seen == ["before >= 0", "after >= 0"]
+
+
+def test_no_worker_is_forked_beside_a_runtime_that_a_fork_cannot_copy(monkeypatch):
+    """onnxruntime's and torch's thread pools are not copied by fork (a worker hung freeing a session)."""
+    import sys
+    import types
+
+    from symconv.schemes import check as check_module
+
+    monkeypatch.setitem(sys.modules, "onnxruntime", sys.modules.get("onnxruntime") or types.ModuleType("onnxruntime"))
+    monkeypatch.setattr(check_module.multiprocessing, "get_context", lambda *args: pytest.fail("forked"))
+    assert check_scheme(scheme("causal"), bound=4).holds
+
+
+def test_the_package_names_are_the_functions_whatever_was_imported_first():
+    import importlib
+
+    importlib.import_module("symconv.schemes.compare")
+    importlib.import_module("symconv.schemes.check")
+    from symconv import schemes as package
+
+    assert callable(package.compare) and callable(package.check_scheme) and callable(package.output_size)

@@ -44,15 +44,40 @@ floor(d*(k - 1)/2)
 (1, 2)
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from symconv.schemes.builtin import ORDER, builtin_schemes, resolve, scheme
-from symconv.schemes.check import SchemeReport, check_scheme
-from symconv.schemes.compare import Cell, Comparison, Row, compare
+from symconv.schemes.compare import Cell, Comparison, Row, compare  # the function, not the module, at this name
 from symconv.schemes.domain import DEFAULT_BOUND, MAX_BOUND, MAX_PARAMETERS
 from symconv.schemes.load import MAX_FILE_SIZE, declare, load_scheme, scheme_from_toml
 from symconv.schemes.model import ClaimResult, Scheme, Status
-from symconv.schemes.oracle import MAX_ORACLE_WINDOWS, ORACLE_BUDGET
-from symconv.schemes.simplify import output_size
-from symconv.schemes.transpose import TransposedReport
+
+# What proves (check, simplify, transpose) loads the proof kernel: imported on first use, so that
+# reading and listing schemes never loads it.
+_LAZY = {
+    "SchemeReport": "symconv.schemes.check", "check_scheme": "symconv.schemes.check",
+    "MAX_ORACLE_WINDOWS": "symconv.schemes.oracle", "ORACLE_BUDGET": "symconv.schemes.oracle",
+    "output_size": "symconv.schemes.simplify", "TransposedReport": "symconv.schemes.transpose",
+}
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from symconv.schemes.check import SchemeReport, check_scheme
+    from symconv.schemes.oracle import MAX_ORACLE_WINDOWS, ORACLE_BUDGET
+    from symconv.schemes.simplify import output_size
+    from symconv.schemes.transpose import TransposedReport
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'symconv.schemes' has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "Scheme", "ClaimResult", "Status", "SchemeReport", "TransposedReport", "Cell", "Row", "Comparison",

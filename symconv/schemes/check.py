@@ -14,8 +14,16 @@ enumerates the box, and the result is a :class:`~symconv.schemes.model.ClaimResu
 
 from __future__ import annotations
 
+import gc
+import io
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from functools import partial
+from typing import Any, Callable, Optional, Sequence
 
 import sympy
 from sympy import Eq, Ge, Symbol, Tuple
@@ -28,9 +36,9 @@ from symconv.core.steps import Step
 from symconv.core.validation import positive
 from symconv.proof import Theorem, prove
 from symconv.schemes.domain import DEFAULT_BOUND, MAX_BOUND, domain
-from symconv.schemes.model import ClaimResult, Scheme, a, claim_result, o, show_case, sides
+from symconv.schemes.model import ClaimResult, Scheme, a, claim_result, o, show_case, sides, terminating
 from symconv.schemes.oracle import Oracle
-from symconv.schemes.simplify import hints, output_size, output_steps, raw_output_size, simplest, terminating
+from symconv.schemes.simplify import hints, output_size, output_steps, raw_output_size, simplest
 from symconv.schemes.transpose import TransposedReport, equivalent, output_padding, recovery, transposable
 
 
@@ -79,15 +87,6 @@ def check_scheme(scheme: Scheme, bound: int = DEFAULT_BOUND,
 
 def _check(scheme: Scheme, bound: int, progress: Optional[Callable[[str, str, int, int], None]]) -> SchemeReport:
     task = f"scheme check {scheme.name}"
-    total = len(sides(scheme)) + len(scheme.claims) + (1 if scheme.ceil_mode else 3)
-    done = 0
-
-    def step(item: str) -> None:
-        nonlocal done
-        if progress is not None:
-            progress(task, item, done, total)
-        done += 1
-
     scope = domain(scheme, {S.i: range(1, bound + 1)})
     truth = Oracle(scheme, scope.variables)
     raw = raw_output_size(scheme)
@@ -104,25 +103,43 @@ def _check(scheme: Scheme, bound: int, progress: Optional[Callable[[str, str, in
         used = tuple((symbol, value) for symbol, value in chain if symbol in needed)
         theorem = Theorem(f"{scheme.name}: {name}", title, statement, scope.hypotheses, used,
                           scope.variables, truth)
-        step(f"{name}: {title}")
         return claim_result(statement, prove(theorem, scope.ranges))
 
-    found: list[tuple[str, ClaimResult]] = []
-    for key, side in sides(scheme):
-        step(f"{key} >= 0")
-        found.append((key, claim_result(Ge(side, 0, evaluate=False), prove(Theorem(
+    def side_result(key: str, side: sympy.Expr) -> ClaimResult:
+        return claim_result(Ge(side, 0, evaluate=False), prove(Theorem(
             f"{scheme.name}: {key} >= 0", f"{key} >= 0", Ge(side, 0), scope.where, (), scope.variables),
-            scope.ranges))))
-    padding = tuple(found)
-    for key, result in padding:
-        if result.status == "false":
-            raise SchemeError(scheme.source, f"{key}: {text(result.claim.lhs)} is negative at "
-                              f"{show_case(result.counterexample or {}, scheme)}; restrict the scheme with 'where'")
-    claims = [settle(f"claim {n + 1}", text(claim), claim) for n, claim in enumerate(scheme.claims)]
+            scope.ranges))
 
-    step("the output size's shortest form")
-    simplest_size = output_size(scheme)
-    steps = output_steps(scheme)
+    # The work, in the order it is reported: each item independent of the others (one proof, or one search for
+    # a shorter form), so that they can run in any order, on several cores, and give what they give in this one.
+    work: list[tuple[str, Callable[[], Any]]] = [
+        (f"{key} >= 0", partial(side_result, key, side)) for key, side in sides(scheme)]
+    work += [(f"claim {n + 1}: {text(claim)}", partial(settle, f"claim {n + 1}", text(claim), claim))
+             for n, claim in enumerate(scheme.claims)]
+    work.append(("the output size's shortest form", partial(output_size, scheme)))
+    if not scheme.ceil_mode:
+        statement, extra = recovery(scheme)
+        work.append(("transposable: the transpose with a gives back i",
+                     partial(settle, "transposable", "the transpose with a gives back i", statement, extra)))
+        work.append(("the output_padding's shortest form",
+                     partial(simplest, output_padding(scheme), scheme, domain(scheme, {}), hints(scheme, a))))
+    def never_negative(padding: Sequence[ClaimResult]) -> None:  # before the claims, which assume it
+        for (key, _), result in zip(sides(scheme), padding):
+            if result.status == "false":
+                raise SchemeError(scheme.source, f"{key}: {text(result.claim.lhs)} is negative at "
+                                  f"{show_case(result.counterexample or {}, scheme)}; restrict the scheme with "
+                                  "'where'")
+
+    # The derivation's steps and the transpose are the parent's to make, while the workers prove.
+    found, (steps, equivalent_conv) = _run(work, task, progress, gate=(len(sides(scheme)), never_negative),
+                                           meanwhile=lambda: (output_steps(scheme),
+                                                              None if scheme.ceil_mode else equivalent(scheme)))
+    results = iter(found)
+
+    padding = tuple((key, next(results)) for key, _ in sides(scheme))
+    claims = [next(results) for _ in scheme.claims]
+
+    simplest_size = next(results)
     if scheme.where:
         steps.append(Step(Tuple(*scheme.where), "where the scheme applies"))
     if simplest_size != raw:
@@ -130,14 +147,119 @@ def _check(scheme: Scheme, bound: int, progress: Optional[Callable[[str, str, in
 
     report_transposed = None
     if not scheme.ceil_mode:
-        statement, extra = recovery(scheme)
-        recovers = settle("transposable", "the transpose with a gives back i", statement, extra)
-        step("the output_padding's shortest form")
-        shown_a = simplest(output_padding(scheme), scheme, domain(scheme, {}), hints(scheme, a))
-        report_transposed = TransposedReport(equivalent(scheme), shown_a, recovers)
+        recovers, shown_a = next(results), next(results)
+        report_transposed = TransposedReport(equivalent_conv, shown_a, recovers)
         if scheme.transposable is not None:
             claims.append(transposable(scheme.transposable, recovers))
-    if progress is not None:
-        progress(task, "", total, total)
     return SchemeReport(scheme, simplest_size, raw, tuple(steps), padding, tuple(claims), report_transposed, bound,
                         scope.fits)
+
+
+#: The work of the check that forked workers run: set just before they are forked, so each finds it in memory.
+_WORK: list[Callable[[], Any]] = []
+#: Not forked from: inside a worker already (the cores are in use), or with a runtime loaded whose thread pools a
+#: forked copy cannot use or even free (onnxruntime's destructor waits for threads that were not copied).
+_FORK_UNSAFE = ("onnxruntime", "torch")
+
+
+def _run(work: Sequence[tuple[str, Callable[[], Any]]], task: str,
+         progress: Optional[Callable[[str, str, int, int], None]],
+         gate: tuple[int, Callable[[list[Any]], None]], meanwhile: Callable[[], Any]) -> tuple[list[Any], Any]:
+    """Every item's result, in order, and ``meanwhile()``; the items spread over the cores when there are several,
+    and ``meanwhile()`` run here while they work. ``gate = (n, judge)``: ``judge`` sees the first ``n`` results
+    before any later one is taken, and may stop the work by raising.
+
+    ``progress`` is called before each item (one at a time) or as each arrives (in parallel), and once at the end.
+    A worker's item that raised is run again here, in order, so an error is the one the serial check raises, at
+    the same point.
+    """
+    total = len(work)
+    found: list[Any] = []
+
+    def report(item: str) -> None:
+        if len(found) == gate[0]:
+            gate[1](found)
+        if progress is not None:
+            progress(task, item, len(found), total)
+
+    workers = min(os.cpu_count() or 1, total)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods() \
+            or multiprocessing.parent_process() is not None \
+            or any(name in sys.modules for name in _FORK_UNSAFE):
+        for item, job in work:
+            report(item)
+            found.append(job())
+        extra = meanwhile()
+    else:
+        global _WORK
+        _WORK = [job for _, job in work]
+        # SIGINT is blocked while the workers are forked, so none of them can take it before it ignores it.
+        # The garbage collector is frozen while they are forked: a worker never collects its parent's objects.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        gc.freeze()
+        try:
+            pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker)
+        finally:
+            gc.unfreeze()
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            _WORK = []
+        try:
+            pending = [pool.apply_async(_do, (n,)) for n in range(total)]
+            try:
+                extra, failed = meanwhile(), None
+            except Exception as error:  # raised after the items, as the serial check would
+                extra, failed = None, error
+            for n, (item, job) in enumerate(work):
+                report(item)
+                sent = pending[n].get()
+                found.append(job() if sent is None else pickle.loads(sent))  # noqa: S301 - from our own fork
+            if failed is not None:
+                raise failed
+        finally:
+            pool.terminate()
+            pool.join()
+    if total == gate[0]:
+        gate[1](found)
+    if progress is not None:
+        progress(task, "", total, total)
+    return found, extra
+
+
+def _worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _do(n: int) -> Optional[bytes]:
+    """Item ``n``'s result, pickled so that it reads back exactly as it is; None: the parent runs it itself."""
+    try:
+        result = _WORK[n]()
+        sent = _exact(result)
+        return sent if pickle.loads(sent) == result else None  # noqa: S301 - our own bytes, from our own fork
+    except BaseException:  # noqa: B036 - the parent runs it again and raises what it raises, where it would
+        return None
+
+
+# sympy pickles an expression as its class called on its arguments, which evaluates it again: Mod(x + s, s,
+# evaluate=False) would come back as Mod(x, s). These come back exactly as they were (and _do checks that
+# everything does).
+_UNEVALUATED = (sympy.Add, sympy.Mul, sympy.Pow, sympy.Mod, sympy.floor, sympy.ceiling, sympy.Max, sympy.Min,
+                sympy.Abs, sympy.Eq, sympy.Ne, sympy.Ge, sympy.Gt, sympy.Le, sympy.Lt, sympy.And, sympy.Or,
+                sympy.Not)
+
+
+class _ExactPickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) in _UNEVALUATED:
+            return _unevaluated, (type(obj), obj.args)
+        return NotImplemented
+
+
+def _unevaluated(cls: Any, args: tuple) -> sympy.Basic:
+    return cls(*args, evaluate=False)
+
+
+def _exact(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    _ExactPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()

@@ -20,9 +20,7 @@ from symconv.core.numeric import compile_expr
 from symconv.core.printing import text
 from symconv.core.validation import nonnegative, positive
 from symconv.schemes.domain import domain
-from symconv.schemes.model import Scheme
-from symconv.schemes.simplify import output_size, raw_output_size, terminating
-from symconv.schemes.transpose import output_padding as recovering_output_padding
+from symconv.schemes.model import Scheme, terminating
 
 
 @dataclass(frozen=True)
@@ -100,6 +98,10 @@ def compare(schemes: Sequence[Scheme], kernel_size: int, stride: int = 1, dilati
 
 
 def _row(scheme: Scheme, k: int, s: int, d: int, sizes: Sequence[int], parameters: Mapping[str, int]) -> Row:
+    # What simplifies loads the proof kernel: imported here, so that importing symconv.schemes does not.
+    from symconv.schemes.simplify import output_size, raw_output_size
+    from symconv.schemes.transpose import output_padding as recovering_output_padding
+
     fixed = {S.k: k, S.s: s, S.d: d, **{p: parameters.get(str(p), 0) for p in scheme.parameters}}
     variables = scheme.variables
     output_padding = None if scheme.ceil_mode else recovering_output_padding(scheme)

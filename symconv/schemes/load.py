@@ -25,11 +25,8 @@ from symconv.core import symbols as S
 from symconv.core.errors import ParameterError, ParseError, SchemeError
 from symconv.core.parsing import parse_claim, parse_expression
 from symconv.core.printing import text
-from symconv.proof import Theorem, enumerate_cases, prove
-from symconv.proof.prover import Budget
 from symconv.schemes.domain import MAX_PARAMETERS, PARAMETER_VALUES, contradiction, domain
-from symconv.schemes.model import Scheme, a, o, show_case, sides
-from symconv.schemes.simplify import terminating
+from symconv.schemes.model import Scheme, a, o, show_case, sides, terminating
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -104,8 +101,12 @@ def load_scheme(path: Union[str, Path]) -> Scheme:
     return scheme_from_toml(content, str(path))
 
 
-def scheme_from_toml(content: str, source: str = "<text>") -> Scheme:
+def scheme_from_toml(content: str, source: str = "<text>", *, checked: bool = True) -> Scheme:
     """Read one scheme from TOML text; ``source`` names it in error messages.
+
+    ``checked=False`` leaves out the checks that evaluate the scheme (a ``where`` that nothing satisfies, a
+    padding that goes negative), which load the proof kernel: only for the built-ins, whose files the tests
+    load with every check (``symconv scheme list`` shows them without loading the kernel).
 
     >>> scheme_from_toml('name = "x"\\nbefore = "1"\\nafter = "0"\\ncolour = "red"\\n', "x.toml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -121,10 +122,10 @@ def scheme_from_toml(content: str, source: str = "<text>") -> Scheme:
         message = str(error)
         found = re.search(r"\(at line (\d+), column \d+\)", message)
         raise SchemeError(f"{source}:{found.group(1)}" if found else source, f"invalid TOML: {message}") from None
-    return _build(table, origin)
+    return _build(table, origin, checked)
 
 
-def _build(table: Mapping[str, Any], origin: _Source) -> Scheme:
+def _build(table: Mapping[str, Any], origin: _Source, checked: bool = True) -> Scheme:
     for key in table:
         if key not in _KEYS:
             raise origin.error(key, f"unknown key; the keys are {', '.join(_KEYS)}")
@@ -141,11 +142,12 @@ def _build(table: Mapping[str, Any], origin: _Source) -> Scheme:
         key = "transposable" if transposable is not None else "output_padding"
         raise origin.error(key, "a ceil-mode scheme is pooling, which has no transposed convolution")
     parameters = _parameters(table, origin)
-    return terminating(origin.name, lambda: _scheme(table, origin, name, ceil_mode, transposable, parameters))
+    return terminating(origin.name, lambda: _scheme(table, origin, name, ceil_mode, transposable, parameters,
+                                                    checked))
 
 
 def _scheme(table: Mapping[str, Any], origin: _Source, name: str, ceil_mode: bool, transposable: Optional[bool],
-            parameters: tuple[Symbol, ...]) -> Scheme:
+            parameters: tuple[Symbol, ...], checked: bool) -> Scheme:
     names = {**_SIZES, **{str(p): p for p in parameters}}
     claim_names = {**names, "o": o, **({} if ceil_mode else {"a": a})}
     before, after = (_expression(table, key, names, origin) for key in ("before", "after"))
@@ -166,9 +168,21 @@ def _scheme(table: Mapping[str, Any], origin: _Source, name: str, ceil_mode: boo
     )
     if sympy.false in scheme.where:
         raise origin.error("where", "a condition is never true, so the scheme applies nowhere")
-    _check_domain(scheme, origin)
-    _check_nonnegative(scheme, origin)
+    if checked:
+        _check_domain(scheme, origin)
+        _check_nonnegative(scheme, origin)
     return scheme
+
+
+def check_loaded(scheme: Scheme, content: str) -> None:
+    """The checks ``checked=False`` left out, on a scheme read from ``content``: raises as the loader would."""
+    origin = _Source(scheme.source, content)
+
+    def both() -> None:
+        _check_domain(scheme, origin)
+        _check_nonnegative(scheme, origin)
+
+    terminating(origin.name, both)
 
 
 def _string(table: Mapping[str, Any], key: str, origin: _Source, default: Optional[str] = None) -> str:
@@ -247,6 +261,9 @@ def _check_domain(scheme: Scheme, origin: _Source) -> None:
     (``i >= 100``) is accepted: its claims can still be proved, and a claim that
     is not is reported as checked on no case.
     """
+    from symconv.proof import Theorem, enumerate_cases, prove
+    from symconv.proof.prover import Budget
+
     conflict = contradiction(scheme.where)
     if conflict:
         raise origin.error("where", f"contradictory: {conflict}, so the scheme applies nowhere")
@@ -257,13 +274,15 @@ def _check_domain(scheme: Scheme, origin: _Source) -> None:
         return
     nowhere = Theorem(f"{scheme.name}: where", "the domain is empty", sympy.false, scope.hypotheses, (),
                       scope.variables)
-    if prove(nowhere, scope.ranges, budget=Budget(seconds=2.0), smt=False).status == "proved":
+    if prove(nowhere, scope.ranges, budget=Budget(programs=300), smt=False).status == "proved":
         raise origin.error("where", "contradictory: no integers satisfy it with a window that fits (proved), "
                            "so the scheme applies nowhere")
 
 
 def _check_nonnegative(scheme: Scheme, origin: _Source) -> None:
     """Refuse a padding that goes negative somewhere in the scheme's domain (smallest case reported)."""
+    from symconv.proof import Theorem, enumerate_cases
+
     scope = domain(scheme, {})
     for key, side in sides(scheme):
         theorem = Theorem(f"{scheme.name}-{key}", f"{key} >= 0", Ge(side, 0), scope.where, (),

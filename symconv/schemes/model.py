@@ -12,7 +12,7 @@ every scheme has passed the same checks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Optional
 
 import sympy
 from sympy import Symbol
@@ -23,7 +23,9 @@ from symconv.core.errors import SchemeError
 from symconv.core.numeric import compile_expr
 from symconv.core.printing import text
 from symconv.core.validation import nonnegative, positive
-from symconv.proof import Proof
+
+if TYPE_CHECKING:  # pragma: no cover - the kernel is loaded only by what proves (``scheme list`` never does)
+    from symconv.proof import Proof
 
 Status = Literal["proved", "holds-enumerated", "unproved", "false", "conflict"]
 
@@ -31,6 +33,17 @@ Status = Literal["proved", "holds-enumerated", "unproved", "false", "conflict"]
 #: claims and theorems see them: defined quantities whose bounds are proved, not assumed
 #: (``symconv.core.symbols`` says why they are not the guide's ``o``, ``a`` and ``o'``).
 o, a, o_t = S.o_claimed, S.a_claimed, S.o_prime_claimed
+
+_ENDLESS = ("sympy's simplification of this scheme's expressions never ends (sympy 1.14 rewrites some remainders "
+            "modulo a sum, such as (i - 2) mod (2k + 1), back and forth); write x mod m as x - m * (x // m)")
+
+
+def terminating(where: str, work: Callable[[], Any]) -> Any:
+    """``work()``, with sympy's endless rewriting (a RecursionError) turned into a one-line error."""
+    try:
+        return work()
+    except RecursionError:
+        raise SchemeError(where, _ENDLESS) from None
 
 
 @dataclass(frozen=True)

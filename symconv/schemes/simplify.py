@@ -16,30 +16,18 @@ equal wherever the scheme applies, so a wrong form is never shown.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import sympy
 from sympy import Eq, Max, Min, Mod, Symbol, Tuple, ceiling, floor
 
 from symconv.core import rules
 from symconv.core import symbols as S
-from symconv.core.errors import SchemeError
 from symconv.core.steps import Step
 from symconv.guide.derive import general_output_size
-from symconv.proof import Theorem, prove
+from symconv.proof import Theorem, enumerate_cases, prove
 from symconv.schemes.domain import Domain, domain
-from symconv.schemes.model import Scheme, a, o
-
-_ENDLESS = ("sympy's simplification of this scheme's expressions never ends (sympy 1.14 rewrites some remainders "
-            "modulo a sum, such as (i - 2) mod (2k + 1), back and forth); write x mod m as x - m * (x // m)")
-
-
-def terminating(where: str, work: Callable[[], Any]) -> Any:
-    """``work()``, with sympy's endless rewriting (a RecursionError) turned into a one-line error."""
-    try:
-        return work()
-    except RecursionError:
-        raise SchemeError(where, _ENDLESS) from None
+from symconv.schemes.model import Scheme, a, o, terminating
 
 
 def general(ceil_mode: bool) -> sympy.Expr:
@@ -97,6 +85,8 @@ def simplest(expr: sympy.Expr, scheme: Scheme, scope: Domain, tries: Sequence[sy
     for candidate in _candidates(expr, tries, substitutions):
         theorem = Theorem(f"{scheme.name}-simplify", "simplified", Eq(candidate, expr), scope.hypotheses, (),
                           scope.variables)
+        if enumerate_cases(theorem, scope.ranges)[1] is not None:
+            continue  # wrong on a case of the box, so never proved: not worth a search
         if prove(theorem, scope.ranges).status == "proved":
             return candidate
     return expr
