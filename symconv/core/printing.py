@@ -21,6 +21,7 @@ o = ⌊(i + 2p - k)/s⌋ + 1
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Union
 
 from sympy import (
@@ -318,7 +319,11 @@ def latex(expr: Printable) -> str:
     >>> print(latex(Mod(i + 2*p - k, s)))
     \left(i + 2p - k\right) \bmod s
     """
-    return GuideLatexPrinter().doprint(sympify(expr, strict=True))
+    expr = sympify(expr, strict=True)
+    try:
+        return _latex(expr)
+    except TypeError:  # unhashable (a mutable matrix): printed, not remembered
+        return GuideLatexPrinter().doprint(expr)
 
 
 def text(expr: Printable) -> str:
@@ -329,7 +334,23 @@ def text(expr: Printable) -> str:
     >>> text(floor((i + 2*p - k)/s) + 1)
     '⌊(i + 2p - k)/s⌋ + 1'
     """
-    return GuideStrPrinter().doprint(sympify(expr, strict=True))
+    expr = sympify(expr, strict=True)
+    try:
+        return _text(expr)
+    except TypeError:
+        return GuideStrPrinter().doprint(expr)
+
+
+# The documents print the same expressions many times over (each relationship's part is rendered on its own and
+# inside the whole document): each is printed once. Equal sympy trees print alike, whatever object holds them.
+@functools.lru_cache(maxsize=4096)
+def _latex(expr: Basic) -> str:
+    return GuideLatexPrinter().doprint(expr)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text(expr: Basic) -> str:
+    return GuideStrPrinter().doprint(expr)
 
 
 __all__ = ["latex", "text", "SYMBOL_ORDER", "GuideLatexPrinter", "GuideStrPrinter"]

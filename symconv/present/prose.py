@@ -22,6 +22,7 @@ substitutes, the proof is the chain of equalities those substitutions make.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -52,6 +53,7 @@ _BEFORE_LETTER_A = {"plus", "for", "minus", "and"}
 _AFTER_LETTER_A = {"divided", "are", "is"}
 
 
+@functools.lru_cache(maxsize=8192)  # the documents say the same reasons many times over
 def segments(line: str) -> tuple[Segment, ...]:
     """``line`` as words and formulas (in LaTeX), in order; adjacent words are joined."""
     tokens = [(match.lastgroup or "other", match.group()) for match in _TOKEN.finditer(line)]
@@ -264,8 +266,26 @@ class Layout:
     closing: str = ""
 
 
+_LAID_OUT: dict[int, tuple[Any, Layout]] = {}  # by the proof's id, beside the proof (so that the id stays its own)
+MAX_LAID_OUT = 1024
+
+
 def layout(proof: Any) -> Layout:
-    """The proof ``proof`` (a :class:`symconv.proof.Proof`) as a reader should meet it."""
+    """The proof ``proof`` (a :class:`symconv.proof.Proof`) as a reader should meet it.
+
+    Laid out once: the documents show each proof in several files.
+    """
+    known = _LAID_OUT.get(id(proof))
+    if known is not None and known[0] is proof:
+        return known[1]
+    made = _layout(proof)
+    if len(_LAID_OUT) >= MAX_LAID_OUT:
+        _LAID_OUT.clear()
+    _LAID_OUT[id(proof)] = (proof, made)
+    return made
+
+
+def _layout(proof: Any) -> Layout:
     theorem = proof.theorem
     header = 1 + bool(theorem.definitions)
     steps = list(proof.steps[header:]) if len(proof.steps) >= header else []

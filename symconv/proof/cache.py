@@ -32,13 +32,13 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import sympy
 from sympy.core.assumptions import _assume_defined
 
+from symconv.core.files import write_atomically
 from symconv.proof import certificate as C
 from symconv.proof.theorem import Theorem
 
@@ -163,18 +163,9 @@ def store(theorem: Theorem, certificate: C.Certificate) -> bool:
     text = json.dumps({"format": _FORMAT, "key": path.stem, "versions": _versions(), "certificate": encoded},
                       ensure_ascii=False, separators=(",", ":"))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, scratch = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-            os.replace(scratch, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(scratch)
-            raise
+        write_atomically(path, text.encode("utf-8"))
     except OSError as error:
-        _warn(f"symconv: warning: the proof cache at {path.parent} cannot be written ({error.strerror}); "
+        warn(f"symconv: warning: the proof cache at {path.parent} cannot be written ({error.strerror}); "
               f"going on without it (set {NO_CACHE}=1 to silence this)")
         return False
     return True
@@ -186,7 +177,8 @@ def discard(theorem: Theorem) -> None:
         _path(theorem).unlink()
 
 
-def _warn(line: str) -> None:
+def warn(line: str) -> None:
+    """Print ``line`` on stderr, once a process and only in the main one (the render cache's warnings too)."""
     global _warned
     if not _warned and os.getpid() == _MAIN:
         _warned = True

@@ -7,9 +7,8 @@
 - :mod:`.coqc` runs ``coqc`` on them, when it is installed.
 """
 
-from symconv.proof.coq.export import (HEADER, LIBRARY, CoqFile, export, export_proof, export_proofs, file_stem,
-                                      project_file,
-                     unique_stems)
+from symconv.proof.coq.export import (HEADER, LIBRARY, CoqFile, export, export_proof, export_proofs, exported_stems,
+                                      exporting, file_stem, project_file, unique_stems)
 
-__all__ = ["HEADER", "LIBRARY", "CoqFile", "export", "export_proof", "export_proofs", "file_stem",
-           "project_file", "unique_stems"]
+__all__ = ["HEADER", "LIBRARY", "CoqFile", "export", "export_proof", "export_proofs", "exported_stems", "exporting",
+           "file_stem", "project_file", "unique_stems"]

@@ -17,9 +17,13 @@ refused.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import re
+import signal
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import sympy
 from sympy import Mod, ceiling, floor
@@ -240,16 +244,21 @@ def _nodes(node: C.Node) -> Iterable[C.Node]:
                     yield from _nodes(item)
 
 
+def _proved(proofs: Iterable[Proof]) -> dict[str, Proof]:
+    proved: dict[str, Proof] = {}
+    for proof in proofs:
+        if proof.status == "proved" and proof.certificate is not None:
+            proved.setdefault(proof.name, proof)
+    return proved
+
+
 def export_proofs(proofs: Iterable[Proof], refused: Optional[dict[str, str]] = None) -> list[CoqFile]:
     """One file per proved theorem, each theorem once and in the order given, under distinct file names.
 
     A theorem the export refuses (a divisor not shown nonzero, say) raises; with
     ``refused``, its one-line reason is recorded there by name instead.
     """
-    proved: dict[str, Proof] = {}
-    for proof in proofs:
-        if proof.status == "proved" and proof.certificate is not None:
-            proved.setdefault(proof.name, proof)
+    proved = _proved(proofs)
     stems = unique_stems(proved)
     files = []
     for name, proof in proved.items():
@@ -260,6 +269,64 @@ def export_proofs(proofs: Iterable[Proof], refused: Optional[dict[str, str]] = N
                 raise
             refused[name] = str(error)
     return files
+
+
+def exported_stems(proofs: Iterable[Proof]) -> dict[str, str]:
+    """The file stem of each theorem that :func:`export_proofs` exports (when it refuses none), by name."""
+    return unique_stems(_proved(proofs))
+
+
+_JOBS: list[tuple[Proof, str]] = []  # what forked workers export, by index (they inherit it)
+
+
+def _worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's alone
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _export_numbered(number: int) -> tuple[int, Optional[CoqFile]]:
+    proof, stem = _JOBS[number]
+    try:
+        return number, export_proof(proof, stem)
+    except ParameterError:
+        return number, None  # said again by the parent, which raises it as its own
+
+
+@contextlib.contextmanager
+def exporting(proofs: Iterable[Proof]) -> Iterator[Callable[[], list[CoqFile]]]:
+    """:func:`export_proofs` of ``proofs``, started at once in forked workers while the block goes on.
+
+    The block is given a function that waits for the files and returns them, as :func:`export_proofs` would
+    (the same files, in the same order; a refusal raises as there). On one core, or where processes cannot be
+    forked, the export runs when that function is called. Workers ignore Ctrl-C and are stopped when the
+    block ends, however it ends.
+    """
+    global _JOBS
+    proved = _proved(proofs)
+    stems = unique_stems(proved)
+    jobs = [(proof, stems[name]) for name, proof in proved.items()]
+    workers = min(os.cpu_count() or 1, len(jobs) // 8)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield lambda: [export_proof(proof, stem) for proof, stem in jobs]
+        return
+    _JOBS = jobs
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # no worker takes it before ignoring it
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        _JOBS = []
+    try:
+        pending = pool.map_async(_export_numbered, range(len(jobs)), chunksize=1)
+
+        def result() -> list[CoqFile]:
+            files: dict[int, Optional[CoqFile]] = dict(pending.get())
+            return [files[n] or export_proof(*jobs[n]) for n in range(len(jobs))]
+
+        yield result
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def unique_stems(names: Iterable[str]) -> dict[str, str]:

@@ -21,6 +21,7 @@ equal: an atom always prints the same way wherever it occurs, which is what lets
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable, Iterable, Optional
 
@@ -114,8 +115,12 @@ def comment(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def fraction(arg: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
-    """``N, D`` with ``arg = N/D``, both expanded, and ``D`` of a fixed sign (``s - 1``, not ``1 - s``)."""
+    """``N, D`` with ``arg = N/D``, both expanded, and ``D`` of a fixed sign (``s - 1``, not ``1 - s``).
+
+    Remembered: an export asks it of the same atoms again and again (equal trees give equal answers).
+    """
     top, bottom = sympy.fraction(sympy.together(arg))
     top, bottom = sympy.expand(top), sympy.expand(bottom)
     if bottom.could_extract_minus_sign():  # one sign of ±D, the same one whatever form D came in
