@@ -188,6 +188,8 @@ def _cmd_figure(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    import time
+
     from symconv.core.validation import positive
     from symconv.guide.verification import Box, verify
     from symconv.present.data import verification_data
@@ -197,9 +199,25 @@ def _cmd_verify(args: argparse.Namespace) -> int:
               kernel_size=positive("max_kernel_size", _int("max_kernel_size", args.max_kernel_size)),
               stride=positive("max_stride", _int("max_stride", args.max_stride)),
               dilation=positive("max_dilation", _int("max_dilation", args.max_dilation)))
+    budget = _int("memory_budget", args.memory_budget)
+    started = time.perf_counter()
     with _progress(args) as progress:
-        report = verify(box, progress=progress)
-    _emit(args, verification_data(box, report), lambda: verification_text(box, report))
+        report = verify(box, progress=progress, memory_budget=budget)
+    seconds = time.perf_counter() - started
+    try:
+        import resource
+
+        # ru_maxrss is in KiB on Linux and in bytes on macOS; the whole process, interpreter and sympy included.
+        peak: Optional[float] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (2**20 if sys.platform == "darwin"
+                                                                                     else 2**10)
+    except ImportError:  # no resource module (Windows)
+        peak = None
+    performance = {"seconds": round(seconds, 3), "cases_per_second": round(report.cases / max(seconds, 1e-9)),
+                   "peak_memory_mib": None if peak is None else round(peak), "memory_budget_mib": budget}
+    summary = (f"{seconds:.2f} s, {performance['cases_per_second']:,} cases/s (sizes and connectivity), peak memory "
+               + ("unknown" if peak is None else f"{peak:.0f} MiB") + f" (memory budget {budget} MiB)")
+    _emit(args, {**verification_data(box, report), "performance": performance},
+          lambda: verification_text(box, report) + "\n" + summary)
     return 1 if report.failures else 0
 
 
@@ -347,29 +365,42 @@ def _answer(args: argparse.Namespace, axes: Optional[int], data: list, lines: li
 def _cmd_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from symconv.present.document import build_document
-    from symconv.present.render import check_templates, planned_files, prepare_output, write_files
-    from symconv.present.text import render_text
+    from symconv.present import render_cache
+    from symconv.present.output import prepare_output, write_files
+    from symconv.present.text import render_text, written_text
 
     formats = ["latex", "markdown", "coq", "html"] if args.format == "all" else [args.format]
     template_dir = None if args.template_dir is None else Path(args.template_dir)
-    prepare_output(Path(args.output))
-    if template_dir is not None:  # a mistake in a user's template is found before the build, not after
-        check_templates(template_dir)
-    if formats == ["html"]:  # the interactive page needs no proofs, so none are run for it
-        from symconv.present.render import render_html_page
-        from symconv.present.text import written_text
+    output = prepare_output(Path(args.output))
+    # Nothing changed since a render wrote these files (docs/cli.md#the-render-cache): they are checked, not rendered.
+    cached = render_cache.key("render", {"formats": formats}, template_dir)
+    entry = render_cache.lookup(cached)
+    written = None if entry is None else render_cache.restore(entry, output)
+    if entry is not None and written is not None:
+        summary = entry.summary
+    else:
+        from symconv.present.render import check_templates, planned_files, render_html_page
 
-        written = write_files({"index.html": render_html_page(template_dir)}, Path(args.output))
+        if template_dir is not None:  # a mistake in a user's template is found before the build, not after
+            check_templates(template_dir)
+        if formats == ["html"]:  # the interactive page needs no proofs, so none are run for it
+            files, summary = {"index.html": render_html_page(template_dir)}, {}
+        else:
+            from symconv.present.document import build_document
+
+            with _progress(args) as progress:
+                document = build_document(progress=progress)
+            files = planned_files(document, formats, template_dir)
+            summary = {"cases": document.cases, "failures": document.failures}
+        written = write_files(files, output)
+        render_cache.record(cached, files, summary)
+    if formats == ["html"]:
         _emit(args, {"output": args.output, "written": [str(path) for path in written]}, written_text(written))
         return 0
-    with _progress(args) as progress:
-        document = build_document(progress=progress)
-    written = write_files(planned_files(document, formats, template_dir), Path(args.output))
     data = {"output": args.output, "written": [str(path) for path in written],
-            "cases": document.cases, "failures": document.failures}
-    _emit(args, data, render_text(args.output, written, document.cases, document.failures))
-    return 1 if document.failures else 0
+            "cases": summary["cases"], "failures": summary["failures"]}
+    _emit(args, data, render_text(args.output, written, summary["cases"], summary["failures"]))
+    return 1 if summary["failures"] else 0
 
 
 def _cmd_scheme_list(args: argparse.Namespace) -> int:
@@ -377,7 +408,7 @@ def _cmd_scheme_list(args: argparse.Namespace) -> int:
     from symconv.present.text import schemes_text
     from symconv.schemes import builtin_schemes
 
-    known = list(builtin_schemes().values())
+    known = list(builtin_schemes(checked=False).values())  # the tests load every built-in with every check
     _emit(args, schemes_data(known), schemes_text(known))
     return 0
 
@@ -675,6 +706,9 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--max-kernel-size", default="6")
     verify.add_argument("--max-stride", default="4")
     verify.add_argument("--max-dilation", default="3")
+    verify.add_argument("--memory-budget", default="256", metavar="MIB",
+                        help="MiB of cases in flight at once, from 64 to 65536 (default 256); the interpreter and "
+                             "sympy come on top")
     for proving in (prove, render, graph, check, scheme_render):
         proving.add_argument("--no-cache", action="store_true",
                              help="search for every proof again instead of re-checking the certificates stored in "
