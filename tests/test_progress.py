@@ -4,6 +4,7 @@
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import struct
@@ -124,7 +125,9 @@ def test_ctrl_c_gives_one_line_and_130(tqdm_installed):
 
 def test_prove_shows_each_theorem(tqdm_installed):
     code, out, err = _symconv(["prove"])
-    assert code == 0 and BAR in err and "prove:" in err and "relationship-1" in err, err[-400:]
+    # the workers finish in any order and the bar redraws at most every 0.1 s: some theorem's name is shown
+    assert code == 0 and BAR in err and "prove:" in err and re.search(r"relationship-\d|round-trip|gradient", err), \
+        err[-400:]
     assert _visible(err) == [], _visible(err)
     assert _symconv(["prove"], stderr_on_terminal=False) == (0, out, "")
 
