@@ -12,6 +12,7 @@ import sympy
 from sympy import Le
 
 from symconv.cli import main
+from symconv.core import files
 from symconv.core import symbols as S
 from symconv.guide.theorems import theorem
 from symconv.proof import Theorem, prove
@@ -204,8 +205,8 @@ def test_a_false_statement_found_by_enumeration_is_never_proved_from_the_cache(s
 # ------------------------------------------------------------------------------ unwritable, turned off
 
 def test_a_cache_dir_below_a_file_means_no_cache_and_one_warning_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cache, "_warned", False)
-    monkeypatch.setattr(cache, "_MAIN", os.getpid())
+    monkeypatch.setattr(files, "_warned", False)
+    monkeypatch.setattr(files, "_MAIN", os.getpid())
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     with cache.using(blocker / "cache"):
@@ -218,8 +219,8 @@ def test_a_cache_dir_below_a_file_means_no_cache_and_one_warning_line(tmp_path, 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes into a read-only directory")
 def test_a_read_only_cache_dir_means_no_cache(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cache, "_warned", False)
-    monkeypatch.setattr(cache, "_MAIN", os.getpid())
+    monkeypatch.setattr(files, "_warned", False)
+    monkeypatch.setattr(files, "_MAIN", os.getpid())
     (tmp_path / "proofs").mkdir()
     (tmp_path / "proofs").chmod(0o500)
     try:

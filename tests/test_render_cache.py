@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from symconv.cli import main
+from symconv.core import files
 from symconv.core.errors import OutputError
 from symconv.present import render_cache
 from symconv.present.output import MARKER
@@ -191,9 +192,8 @@ def test_a_cache_directory_that_cannot_be_written_means_no_cache_and_one_warning
                                                                                  monkeypatch, scratch):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")  # a file where the directory should be: unwritable even for root
-    monkeypatch.setattr(cache, "_warned", False)
-    monkeypatch.setattr(cache, "_MAIN", os.getpid())
-    monkeypatch.setattr(render_cache, "_warned", False)
+    monkeypatch.setattr(files, "_warned", False)
+    monkeypatch.setattr(files, "_MAIN", os.getpid())
     with cache.using(blocker):
         assert render(tmp_path / "out") == 0
         assert render(tmp_path / "out") == 0

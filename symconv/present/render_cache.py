@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Mapping, Optional, Union
 
-from symconv.core.files import write_atomically
+from symconv.core.files import NO_CACHE, cache_directory, cache_enabled, warn_once, write_atomically
 from symconv.present.output import ours, prepare_output, replace
 
 #: Bumped whenever what an entry means changes.
@@ -49,9 +49,6 @@ RENDER_VERSION = "1"
 #: The distributions whose versions an entry depends on, by the module each one installs.
 DEPENDENCIES = {"sympy": "sympy", "mpmath": "mpmath", "numpy": "numpy", "z3": "z3_solver", "jinja2": "jinja2",
                 "markupsafe": "markupsafe"}
-# The proof cache's variables (symconv.proof.cache, which loads sympy: read here again, not imported).
-NO_CACHE = "SYMCONV_NO_CACHE"
-CACHE_DIR = "SYMCONV_CACHE_DIR"
 MAX_MANIFEST_BYTES = 2**20  #: a larger manifest is not read
 MAX_FILES = 10_000  #: a manifest naming more files is not used
 _FORMAT = "symconv-render-cache"
@@ -59,21 +56,13 @@ _HASH = re.compile(r"[0-9a-f]{64}")
 _RELATIVE = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
 _PACKAGE = Path(__file__).resolve().parent.parent
 
-_warned = False
-
-
-def enabled() -> bool:
-    """Whether the cache is on: as for the proof cache, unless ``SYMCONV_NO_CACHE`` says otherwise."""
-    return os.environ.get(NO_CACHE, "").strip().lower() not in ("1", "true", "yes", "on")
+#: On unless ``SYMCONV_NO_CACHE`` says otherwise, as for the proof cache (:mod:`symconv.core.files`).
+enabled = cache_enabled
 
 
 def directory() -> Path:
     """Where entries live: ``render/`` in the proof cache's directory."""
-    chosen = os.environ.get(CACHE_DIR)
-    if chosen:
-        return Path(chosen).expanduser() / "render"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "symconv" / "render"
+    return cache_directory() / "render"
 
 
 def _digest(data: bytes) -> str:
@@ -265,19 +254,8 @@ def record(key: Optional[str], files: Mapping[str, Union[str, bytes]], summary: 
                           ensure_ascii=False, separators=(",", ":"))
         write_atomically(_manifest(key), text.encode("utf-8"))
     except OSError as error:
-        _warn(f"symconv: warning: the render cache at {directory()} cannot be written ({error.strerror}); "
-              f"going on without it (set {NO_CACHE}=1 to silence this)")
+        warn_once(f"symconv: warning: the render cache at {directory()} cannot be written ({error.strerror}); "
+                  f"going on without it (set {NO_CACHE}=1 to silence this)")
         return False
     return True
 
-
-def _warn(line: str) -> None:
-    """One warning a process, shared with the proof cache's when it is loaded (a read-only directory fails both)."""
-    global _warned
-    proofs = sys.modules.get("symconv.proof.cache")
-    if proofs is not None:
-        proofs.warn(line)
-        return
-    if not _warned:
-        _warned = True
-        print(line, file=sys.stderr)

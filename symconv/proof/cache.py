@@ -31,27 +31,24 @@ import dataclasses
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import sympy
 from sympy.core.assumptions import _assume_defined
 
-from symconv.core.files import write_atomically
+from symconv.core.files import CACHE_DIR, NO_CACHE, cache_directory, cache_enabled, warn_once, write_atomically
 from symconv.proof import certificate as C
 from symconv.proof.theorem import Theorem
 
 #: Bumped whenever the prover, the checker or this encoding changes in a way that old entries should not be
 #: offered to it (they would only be rejected by the checker, at the cost of a check).
 KERNEL_VERSION = "1"
-NO_CACHE = "SYMCONV_NO_CACHE"  #: set to 1 (or true, yes) to turn the cache off
-CACHE_DIR = "SYMCONV_CACHE_DIR"  #: the cache's directory, instead of the user's cache directory
 MAX_ENTRY_BYTES = 8 * 2**20  #: a larger entry is not read
 _FORMAT = "symconv-proof-cache"
 
-_MAIN = os.getpid()  # a forked worker does not warn: its parent says it once
-_warned = False
+#: The switches and the directory, shared with the render cache (:mod:`symconv.core.files`).
+enabled, directory, warn = cache_enabled, cache_directory, warn_once
 
 
 class _Unreadable(Exception):
@@ -62,20 +59,6 @@ def _versions() -> dict[str, str]:
     from symconv import __version__
 
     return {"symconv": __version__, "kernel": KERNEL_VERSION, "rules": C.RULES_VERSION}
-
-
-def enabled() -> bool:
-    """Whether the cache is on: it is unless ``SYMCONV_NO_CACHE`` says otherwise."""
-    return os.environ.get(NO_CACHE, "").strip().lower() not in ("1", "true", "yes", "on")
-
-
-def directory() -> Path:
-    """Where entries live: ``$SYMCONV_CACHE_DIR``, else ``$XDG_CACHE_HOME/symconv``, else ``~/.cache/symconv``."""
-    chosen = os.environ.get(CACHE_DIR)
-    if chosen:
-        return Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "symconv"
 
 
 @contextlib.contextmanager
@@ -165,8 +148,8 @@ def store(theorem: Theorem, certificate: C.Certificate) -> bool:
     try:
         write_atomically(path, text.encode("utf-8"))
     except OSError as error:
-        warn(f"symconv: warning: the proof cache at {path.parent} cannot be written ({error.strerror}); "
-              f"going on without it (set {NO_CACHE}=1 to silence this)")
+        warn_once(f"symconv: warning: the proof cache at {path.parent} cannot be written ({error.strerror}); "
+                  f"going on without it (set {NO_CACHE}=1 to silence this)")
         return False
     return True
 
@@ -175,14 +158,6 @@ def discard(theorem: Theorem) -> None:
     """Remove the entry for ``theorem`` (the checker rejected it), if there is one and it can be removed."""
     with contextlib.suppress(OSError):
         _path(theorem).unlink()
-
-
-def warn(line: str) -> None:
-    """Print ``line`` on stderr, once a process and only in the main one (the render cache's warnings too)."""
-    global _warned
-    if not _warned and os.getpid() == _MAIN:
-        _warned = True
-        print(line, file=sys.stderr)
 
 
 # --- the encoding: certificate nodes by name, sympy trees by class, nothing parsed or evaluated -----------
