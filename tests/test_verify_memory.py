@@ -323,7 +323,7 @@ def test_count_pool_windows_batch_is_count_pool_windows():
                                 for case in cases.T.tolist()]
 
 
-def test_connectivity_2d_reads_is_connectivity_2d():
+def test_connectivity_2d_reads_is_each_tap_where_it_lands_and_connectivity_2d_its_dense_form():
     rng = np.random.default_rng(3)
     for _ in range(80):
         (ih, iw), (kh, kw), (sh, sw), (dh, dw) = (tuple(int(v) for v in rng.integers(1, top, 2))
@@ -331,8 +331,19 @@ def test_connectivity_2d_reads_is_connectivity_2d():
         padding = tuple(tuple(int(v) for v in rng.integers(0, 4, 2)) for _ in range(2))
         args = ((ih, iw), (kh, kw), (sh, sw), padding, (dh, dw))
         reads = oracle.connectivity_2d_reads(*args)
-        expected = oracle.connectivity_2d(*args)
-        assert np.array_equal(dense(reads, reads.shape[0], kh * kw, ih * iw), expected)
+        assert np.array_equal(dense(reads, reads.shape[0], kh * kw, ih * iw), oracle.connectivity_2d(*args))
+        # one output and one tap at a time, on the padded grid: where each tap lands
+        (top, bottom), (left, right) = padding
+        expected = []
+        for y0 in range(0, ih + top + bottom - dh * (kh - 1), sh):
+            for x0 in range(0, iw + left + right - dw * (kw - 1), sw):
+                row = []
+                for th in range(kh):
+                    for tw in range(kw):
+                        y, x = y0 + dh * th - top, x0 + dw * tw - left
+                        row.append(y * iw + x if 0 <= y < ih and 0 <= x < iw else -1)
+                expected.append(row)
+        assert reads.tolist() == expected, args
 
 
 def test_batch_forms_refuse_what_they_cannot_walk():

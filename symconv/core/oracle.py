@@ -229,21 +229,18 @@ def connectivity_2d(
     padding: tuple[tuple[int, int], tuple[int, int]],
     dilation: tuple[int, int],
 ) -> np.ndarray:
-    """The matrix C of a 2-D convolution, built on the 2-D grid directly.
+    """The matrix C of a 2-D convolution: :func:`connectivity_2d_reads` written out densely.
 
     Rows and columns are row-major flattenings of the output and input grids;
     entries are the flattened tap index ``t_h * k_w + t_w``, or -1.
+
+    >>> connectivity_2d((2, 2), (2, 2), (1, 1), ((0, 0), (0, 0)), (1, 1)).tolist()
+    [[0, 1, 2, 3]]
     """
-    (ih, iw), (kh, kw) = input_size, kernel_size
-    rows_h = _starts(ih + sum(padding[0]), kh, stride[0], dilation[0])
-    rows_w = _starts(iw + sum(padding[1]), kw, stride[1], dilation[1])
-    th, tw = np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij")
-    matrix = np.full((len(rows_h) * len(rows_w), ih * iw), -1, dtype=np.int64)
-    for out, (uh, uw) in enumerate((uh, uw) for uh in rows_h for uw in rows_w):
-        y = uh + dilation[0] * th - padding[0][0]
-        x = uw + dilation[1] * tw - padding[1][0]
-        inside = (y >= 0) & (y < ih) & (x >= 0) & (x < iw)
-        matrix[out, (y * iw + x)[inside]] = (th * kw + tw)[inside]
+    reads = connectivity_2d_reads(input_size, kernel_size, stride, padding, dilation)
+    matrix = np.full((reads.shape[0], input_size[0] * input_size[1]), -1, dtype=np.int64)
+    rows, taps = np.nonzero(reads >= 0)
+    matrix[rows, reads[rows, taps]] = taps
     return matrix
 
 
