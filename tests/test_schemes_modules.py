@@ -258,10 +258,10 @@ def test_no_worker_is_forked_beside_a_runtime_that_a_fork_cannot_copy(monkeypatc
     import sys
     import types
 
-    from symconv.schemes import check as check_module
+    from symconv.core import workers
 
     monkeypatch.setitem(sys.modules, "onnxruntime", sys.modules.get("onnxruntime") or types.ModuleType("onnxruntime"))
-    monkeypatch.setattr(check_module.multiprocessing, "get_context", lambda *args: pytest.fail("forked"))
+    monkeypatch.setattr(workers.multiprocessing, "get_context", lambda *args: pytest.fail("forked"))
     assert check_scheme(scheme("causal"), bound=4).holds
 
 

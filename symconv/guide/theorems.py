@@ -12,10 +12,8 @@ confirmed by an SMT solver and by enumeration against the oracle.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
-import signal
 from functools import lru_cache
 from typing import Callable, Mapping, Optional, Sequence
 
@@ -23,6 +21,7 @@ import numpy as np
 import sympy
 from sympy import And, Eq, Ge, Le, Mod
 
+from symconv.core.workers import can_fork, forked_pool
 from symconv.core import oracle
 from symconv.core import symbols as S
 from symconv.guide.catalogue import relationship
@@ -194,18 +193,13 @@ def prove_all(names: Optional[Sequence[str]] = None,
             progress("prove", item, done, total)
 
     workers = min(os.cpu_count() or 1, len(chosen) // 4)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork(workers):
         for n, name in enumerate(chosen):
             report(name)
             proofs[n] = prove(theorem(name))
             done += 1
     else:
-        # SIGINT is blocked while the workers are forked, so none of them can take it before it ignores it.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        pool = forked_pool(workers)
         try:
             order = sorted(range(total), key=lambda n: _size(theorem(chosen[n])), reverse=True)
             report(chosen[order[0]])
@@ -241,11 +235,6 @@ def _received(sent: bytes) -> Proof:
             return pickle.loads(sent)
     finally:
         sympy.core.cache.clear_cache()
-
-
-def _worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _prove_numbered(job: tuple[int, str]) -> tuple[int, bytes]:

@@ -14,13 +14,9 @@ enumerates the box, and the result is a :class:`~symconv.schemes.model.ClaimResu
 
 from __future__ import annotations
 
-import gc
 import io
-import multiprocessing
 import os
 import pickle
-import signal
-import sys
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Optional, Sequence
@@ -34,6 +30,7 @@ from symconv.core.errors import ParameterError, SchemeError
 from symconv.core.printing import text
 from symconv.core.steps import Step
 from symconv.core.validation import positive
+from symconv.core.workers import FORK_UNSAFE, can_fork, forked_pool
 from symconv.proof import Theorem, prove
 from symconv.schemes.domain import DEFAULT_BOUND, MAX_BOUND, domain
 from symconv.schemes.model import ClaimResult, Scheme, a, claim_result, o, show_case, sides, terminating
@@ -157,9 +154,6 @@ def _check(scheme: Scheme, bound: int, progress: Optional[Callable[[str, str, in
 
 #: The work of the check that forked workers run: set just before they are forked, so each finds it in memory.
 _WORK: list[Callable[[], Any]] = []
-#: Not forked from: inside a worker already (the cores are in use), or with a runtime loaded whose thread pools a
-#: forked copy cannot use or even free (onnxruntime's destructor waits for threads that were not copied).
-_FORK_UNSAFE = ("onnxruntime", "torch")
 
 
 def _run(work: Sequence[tuple[str, Callable[[], Any]]], task: str,
@@ -183,9 +177,7 @@ def _run(work: Sequence[tuple[str, Callable[[], Any]]], task: str,
             progress(task, item, len(found), total)
 
     workers = min(os.cpu_count() or 1, total)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods() \
-            or multiprocessing.parent_process() is not None \
-            or any(name in sys.modules for name in _FORK_UNSAFE):
+    if not can_fork(workers, avoid=FORK_UNSAFE):
         for item, job in work:
             report(item)
             found.append(job())
@@ -193,15 +185,9 @@ def _run(work: Sequence[tuple[str, Callable[[], Any]]], task: str,
     else:
         global _WORK
         _WORK = [job for _, job in work]
-        # SIGINT is blocked while the workers are forked, so none of them can take it before it ignores it.
-        # The garbage collector is frozen while they are forked: a worker never collects its parent's objects.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        gc.freeze()
         try:
-            pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker)
+            pool = forked_pool(workers)
         finally:
-            gc.unfreeze()
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             _WORK = []
         try:
             pending = [pool.apply_async(_do, (n,)) for n in range(total)]
@@ -223,11 +209,6 @@ def _run(work: Sequence[tuple[str, Callable[[], Any]]], task: str,
     if progress is not None:
         progress(task, "", total, total)
     return found, extra
-
-
-def _worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _do(n: int) -> Optional[bytes]:

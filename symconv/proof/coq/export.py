@@ -18,16 +18,15 @@ refused.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import re
-import signal
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Optional
 
 import sympy
 from sympy import Mod, ceiling, floor
 
+from symconv.core.workers import can_fork, forked_pool
 from symconv.core.errors import ParameterError
 from symconv.proof import certificate as C
 from symconv.proof.checker import _same
@@ -279,11 +278,6 @@ def exported_stems(proofs: Iterable[Proof]) -> dict[str, str]:
 _JOBS: list[tuple[Proof, str]] = []  # what forked workers export, by index (they inherit it)
 
 
-def _worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's alone
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
 def _export_numbered(number: int) -> tuple[int, Optional[CoqFile]]:
     proof, stem = _JOBS[number]
     try:
@@ -306,15 +300,13 @@ def exporting(proofs: Iterable[Proof]) -> Iterator[Callable[[], list[CoqFile]]]:
     stems = unique_stems(proved)
     jobs = [(proof, stems[name]) for name, proof in proved.items()]
     workers = min(os.cpu_count() or 1, len(jobs) // 8)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork(workers):
         yield lambda: [export_proof(proof, stem) for proof, stem in jobs]
         return
     _JOBS = jobs
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # no worker takes it before ignoring it
     try:
-        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker)
+        pool = forked_pool(workers)
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         _JOBS = []
     try:
         pending = pool.map_async(_export_numbered, range(len(jobs)), chunksize=1)
