@@ -24,6 +24,7 @@ import sympy
 from sympy import Abs, Eq, Le, Max, Min, Mod, Tuple, ceiling, floor
 
 from symconv.core.steps import Step
+from symconv.core.rebuild import xreplace
 from symconv.proof import certificate as C
 from symconv.proof.theorem import Theorem
 
@@ -68,8 +69,8 @@ def check(theorem: Theorem, certificate: C.Certificate, seconds: float = MAX_SEC
 def _unfold(theorem: Theorem) -> tuple[sympy.Basic, list[sympy.Basic]]:
     statement, hypotheses = sympy.sympify(theorem.statement), [sympy.sympify(h) for h in theorem.hypotheses]
     for symbol, value in reversed(theorem.definitions):  # a later definition may use an earlier one
-        statement = statement.xreplace({symbol: value})
-        hypotheses = [h.xreplace({symbol: value}) for h in hypotheses]
+        statement = xreplace(statement, {symbol: value})
+        hypotheses = [xreplace(h, {symbol: value}) for h in hypotheses]
     leftover = set().union(statement.free_symbols, *(h.free_symbols for h in hypotheses)) - set(theorem.variables)
     if leftover:
         raise CheckError(f"symbols {sorted(map(str, leftover))} are neither variables nor defined")
@@ -181,7 +182,7 @@ def _goal_symbols(goal: C.Goal) -> set:
 
 def _map_goal(goal: C.Goal, mapping: dict) -> C.Goal:
     if isinstance(goal, C.Relation):
-        return C.Relation(goal.kind, sympy.sympify(goal.expr).xreplace(mapping))
+        return C.Relation(goal.kind, xreplace(sympy.sympify(goal.expr), mapping))
     return C.Conjunction(tuple(_map_goal(part, mapping) for part in goal.parts))
 
 
@@ -292,8 +293,8 @@ class _Replay:
         if x in value.free_symbols:
             self.fail(node, f"{x} is not isolated")
         mapping = {x: value}
-        self.say(Eq(x, value), f"substituted, from {_show(Eq(expr, 0))}")
-        self.node(node.then, [(k, sympy.sympify(e).xreplace(mapping)) for k, e in facts], _map_goal(goal, mapping))
+        self.say(Eq(x, value, evaluate=False), f"substituted, from {_show(Eq(expr, 0, evaluate=False))}")
+        self.node(node.then, [(k, xreplace(sympy.sympify(e), mapping)) for k, e in facts], _map_goal(goal, mapping))
 
     def _divide(self, node: C.Divide, facts, goal) -> None:
         N, D, q, r = node.numerator, node.denominator, node.quotient, node.remainder
@@ -317,9 +318,9 @@ class _Replay:
                 mapping[atom] = r
             else:
                 self.fail(node, f"{atom} is not a division of {N} + ({D})·({M}) by {D}")
-        self.say(Tuple(Eq(N, D * q + r), Le(0, r, evaluate=False), Le(r, D - 1)),
+        self.say(Tuple(Eq(N, D * q + r, evaluate=False), Le(0, r, evaluate=False), Le(r, D - 1, evaluate=False)),
                  f"division algorithm: {_show(N)} divided by {_show(D)} ≥ 1")
-        known = [(k, sympy.sympify(e).xreplace(mapping)) for k, e in facts]
+        known = [(k, xreplace(sympy.sympify(e), mapping)) for k, e in facts]
         known += [("eq", N - D * q - r), ("ge", r), ("ge", D - 1 - r)]
         self.node(node.then, known, _map_goal(goal, mapping))
 
@@ -333,7 +334,7 @@ class _Replay:
                 self.fail(node, f"fact {index} is not {kind} {expr}")
         self.side(node.low, facts, C.Relation("ge", part))
         self.side(node.high, facts, C.Relation("ge", D - 1 - part))
-        self.say(Tuple(Eq(q, M), Eq(r, part)),
+        self.say(Tuple(Eq(q, M, evaluate=False), Eq(r, part, evaluate=False)),
                  f"quotient and remainder are unique, as 0 ≤ {_show(part)} ≤ {_show(D - 1)}")
         self.node(node.then, facts + [("eq", q - M), ("eq", r - part)], goal)
 
@@ -374,7 +375,7 @@ class _Replay:
         for (conditions, value), branch in zip(cases, node.branches):
             self.say(Eq(atom, value, evaluate=False),
                      "case " + ", ".join(_show(sympy.Ge(c, 0, evaluate=False)) for c in conditions))
-            known = [(k, sympy.sympify(e).xreplace({atom: value})) for k, e in facts] + [("ge", c) for c in conditions]
+            known = [(k, xreplace(sympy.sympify(e), {atom: value})) for k, e in facts] + [("ge", c) for c in conditions]
             self.node(branch, known, _map_goal(goal, {atom: value}))
 
     def _range(self, node: C.Range, facts, goal) -> None:
@@ -386,6 +387,6 @@ class _Replay:
         self.side(node.above, facts, C.Relation("ge", x - node.low))
         self.side(node.below, facts, C.Relation("ge", node.high - x))
         for value, branch in zip(range(node.low, node.high + 1), node.branches):
-            self.say(Eq(x, value), f"case: {_show(x)} is one of {node.low}, …, {node.high}")
+            self.say(Eq(x, value, evaluate=False), f"case: {_show(x)} is one of {node.low}, …, {node.high}")
             mapping = {x: sympy.Integer(value)}
-            self.node(branch, [(k, sympy.sympify(e).xreplace(mapping)) for k, e in facts], _map_goal(goal, mapping))
+            self.node(branch, [(k, xreplace(sympy.sympify(e), mapping)) for k, e in facts], _map_goal(goal, mapping))

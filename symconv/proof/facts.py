@@ -14,6 +14,7 @@ from typing import Optional
 import sympy
 from sympy import Abs, Max, Min, Mod, ceiling, floor
 
+from symconv.core.rebuild import xreplace
 from symconv.proof import certificate as C
 from symconv.proof.theorem import Theorem
 
@@ -34,8 +35,8 @@ def unfold(theorem: Theorem, max_ops: int) -> tuple[sympy.Basic, list[sympy.Basi
         raise Unsupported(f"budget: the theorem has {size} operations, more than {max_ops}", budget=True)
     statement, hypotheses = sympy.sympify(theorem.statement), [sympy.sympify(h) for h in theorem.hypotheses]
     for symbol, value in reversed(theorem.definitions):
-        statement = statement.xreplace({symbol: value})
-        hypotheses = [h.xreplace({symbol: value}) for h in hypotheses]
+        statement = xreplace(statement, {symbol: value})
+        hypotheses = [xreplace(h, {symbol: value}) for h in hypotheses]
     return statement, hypotheses
 
 

@@ -112,6 +112,7 @@ def _solve(goal, columns, integral: bool) -> Optional[list[Fraction]]:
             lines.append(f"(assert ({'>' if integral else '>='} (- {value} {total}) {'(- 1)' if integral else '0'}))")
         else:
             lines.append(f"(assert (= {total} {value}))")
+    # A new context each time: in a shared one, z3's answer would depend on the programs solved before it.
     solver = z3.Solver(ctx=z3.Context())
     solver.set("rlimit", RLIMIT)  # a count, so the answer does not depend on how busy the machine is
     solver.set("timeout", SAFETY_MS)
@@ -119,12 +120,8 @@ def _solve(goal, columns, integral: bool) -> Optional[list[Fraction]]:
     if solver.check() != z3.sat:
         return None
     model = solver.model()
-    values = {d.name(): model[d] for d in model.decls()}
-    out = []
-    for name in names:
-        found = values.get(name)
-        out.append(Fraction(0) if found is None else Fraction(found.numerator_as_long(), found.denominator_as_long()))
-    return out
+    values = {d.name(): model[d].as_string() for d in model.decls()}  # "3/2", "-1" or "0": one call each
+    return [Fraction(values.get(name, 0)) for name in names]
 
 
 def _smt(value) -> str:

@@ -35,6 +35,7 @@ import sympy
 from sympy import Abs, Max, Min, Mod, ceiling, floor
 
 from symconv.core import symbols as S
+from symconv.core.rebuild import xreplace
 from symconv.proof import certificate as C
 from symconv.proof.facts import Unsupported, as_facts, as_goal, foreign, unfold
 from symconv.proof.farkas import combination
@@ -174,7 +175,7 @@ def _goal_atoms(goal: C.Goal, kinds) -> set:
 
 def _replace_goal(goal: C.Goal, mapping: dict) -> C.Goal:
     if isinstance(goal, C.Relation):
-        return C.Relation(goal.kind, goal.expr.xreplace(mapping))
+        return C.Relation(goal.kind, xreplace(goal.expr, mapping))
     return C.Conjunction(tuple(_replace_goal(part, mapping) for part in goal.parts))
 
 
@@ -301,7 +302,7 @@ class _Searcher:
 
     def substitute(self, symbol, index: int, value, facts: list, goal: C.Goal, depth: int) -> C.Node:
         mapping = {symbol: value}
-        then = self.prove([(k, e.xreplace(mapping)) for k, e in facts], _replace_goal(goal, mapping), depth)
+        then = self.prove([(k, xreplace(e, mapping)) for k, e in facts], _replace_goal(goal, mapping), depth)
         return C.Substitute(symbol, index, then)
 
     def divide(self, atom, facts: list, goal: C.Goal, depth: int) -> Optional[C.Node]:
@@ -321,7 +322,7 @@ class _Searcher:
         self.partner[q], self.partner[r] = r, q
         self.remainders[r] = denominator
         mapping = {a: (r if isinstance(a, Mod) else -(q + m) if isinstance(a, ceiling) else q + m) for a, m in shares}
-        known = [(k, e.xreplace(mapping)) for k, e in facts]
+        known = [(k, xreplace(e, mapping)) for k, e in facts]
         known += [("eq", numerator - denominator * q - r), ("ge", r), ("ge", denominator - 1 - r)]
         then = self.prove(known, _replace_goal(goal, mapping), depth)
         return C.Divide(numerator, denominator, q, r, tuple(shares), positive, then)
@@ -400,7 +401,7 @@ class _Searcher:
         branches = []
         for conditions, value in _cases(atom):
             mapping = {atom: value}
-            known = [(k, e.xreplace(mapping)) for k, e in facts] + [("ge", c) for c in conditions]
+            known = [(k, xreplace(e, mapping)) for k, e in facts] + [("ge", c) for c in conditions]
             branches.append(self.branch(known, _replace_goal(goal, mapping), depth))
         return C.Pick(atom, tuple(branches))
 
@@ -502,7 +503,7 @@ class _Searcher:
             try:
                 for value in range(int(modulus)):
                     mapping = {r: sympy.Integer(value)}
-                    branches.append(self.branch([(k, e.xreplace(mapping)) for k, e in facts],
+                    branches.append(self.branch([(k, xreplace(e, mapping)) for k, e in facts],
                                                 _replace_goal(goal, mapping), depth))
             except _Fail:
                 continue

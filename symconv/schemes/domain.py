@@ -22,6 +22,7 @@ from sympy.logic.boolalg import Boolean
 
 from symconv.core import rules
 from symconv.core import symbols as S
+from symconv.core.rebuild import xreplace
 from symconv.core.printing import text
 from symconv.schemes.model import Scheme
 
@@ -72,7 +73,7 @@ def domain(scheme: Scheme, ranges: Mapping[Symbol, range]) -> Domain:
     box = {S.i: range(1, DEFAULT_BOUND + 1), S.k: KERNELS, S.s: STRIDES, S.d: DILATIONS,
            **{p: PARAMETER_VALUES for p in scheme.parameters}, **ranges}
     where = tuple(condition for condition in scheme.where if condition is not sympy.true)
-    fits = window_fits(scheme.ceil_mode).xreplace({S.p_l: scheme.before, S.p_r: scheme.after})
+    fits = xreplace(window_fits(scheme.ceil_mode), {S.p_l: scheme.before, S.p_r: scheme.after})
     return Domain(where, fits, scheme.variables, box)
 
 

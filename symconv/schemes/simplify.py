@@ -23,6 +23,7 @@ from sympy import Eq, Max, Min, Mod, Symbol, Tuple, ceiling, floor
 
 from symconv.core import rules
 from symconv.core import symbols as S
+from symconv.core.rebuild import xreplace
 from symconv.core.steps import Step
 from symconv.guide.derive import general_output_size
 from symconv.proof import Theorem, enumerate_cases, prove
@@ -39,23 +40,24 @@ def general(ceil_mode: bool) -> sympy.Expr:
 
 def raw_output_size(scheme: Scheme) -> sympy.Expr:
     """The general count with the scheme's padding substituted, not simplified."""
-    return general(scheme.ceil_mode).xreplace({S.p_l: scheme.before, S.p_r: scheme.after})
+    return xreplace(general(scheme.ceil_mode), {S.p_l: scheme.before, S.p_r: scheme.after})
 
 
 def output_steps(scheme: Scheme) -> list[Step]:
     """How the output size comes: the general count, the scheme's padding, substituted."""
     steps = []
     if scheme.ceil_mode:
-        steps.append(Step(Eq(o, general(False)),
+        steps.append(Step(Eq(o, general(False), evaluate=False),
                           "floor mode: the kernel positions that fit on the padded input"))
-        steps.append(Step(Eq(o, general(True)),
+        steps.append(Step(Eq(o, general(True), evaluate=False),
                           "ceil mode: window j (starting at s j) is kept while the one before it leaves the end "
                           "uncovered, j ≤ ⌈(i + p_l + p_r - d(k - 1) - 1)/s⌉, and only if it starts inside the "
                           "input or the left padding, s j ≤ i + p_l - 1"))
     else:
-        steps.append(Step(Eq(o, general(False)), "the derived output size: count the kernel positions"))
-    steps.append(Step(Tuple(Eq(S.p_l, scheme.before), Eq(S.p_r, scheme.after)), "the scheme's padding"))
-    steps.append(Step(Eq(o, raw_output_size(scheme)), "substituted"))
+        steps.append(Step(Eq(o, general(False), evaluate=False), "the derived output size: count the kernel positions"))
+    padding = Tuple(Eq(S.p_l, scheme.before, evaluate=False), Eq(S.p_r, scheme.after, evaluate=False))
+    steps.append(Step(padding, "the scheme's padding"))
+    steps.append(Step(Eq(o, raw_output_size(scheme), evaluate=False), "substituted"))
     return steps
 
 
@@ -113,7 +115,7 @@ def _candidates(expr: sympy.Expr, hints: Sequence[sympy.Expr], substitutions: Ma
 def _rewritten(expr: sympy.Expr, replacements: Mapping[sympy.Basic, sympy.Expr]) -> Optional[sympy.Expr]:
     """``expr`` with the replacements, or None where sympy's simplification never ends (one form fewer)."""
     try:
-        return expr.xreplace(replacements)
+        return xreplace(expr, replacements)
     except RecursionError:
         return None
 

@@ -20,6 +20,7 @@ from sympy import Eq, Le, Symbol
 from sympy.logic.boolalg import Boolean
 
 from symconv.core import symbols as S
+from symconv.core.rebuild import xreplace
 from symconv.core.errors import SymconvError
 from symconv.guide.derive import transposed
 from symconv.guide.model import Equivalent
@@ -51,7 +52,7 @@ def _general() -> Equivalent:
 
 def derived_a(scheme: Scheme) -> sympy.Expr:
     """``a = (i + p_l + p_r - d(k - 1) - 1) mod s``: the output_padding that recovers i (theorem round-trip)."""
-    return _general().a.xreplace({S.p_l: scheme.before, S.p_r: scheme.after})
+    return xreplace(_general().a, {S.p_l: scheme.before, S.p_r: scheme.after})
 
 
 def output_padding(scheme: Scheme) -> sympy.Expr:
@@ -66,9 +67,9 @@ def equivalent(scheme: Scheme) -> Equivalent:
     return Equivalent(
         kernel_size=general.kernel_size, stride=general.stride, dilation=general.dilation,
         zeros_between=general.zeros_between,
-        padding=(general.padding[0].xreplace(values), general.padding[1].xreplace(values)),
+        padding=(xreplace(general.padding[0], values), xreplace(general.padding[1], values)),
         a=output_padding(scheme), input_size=raw_output_size(scheme), stretched_input=general.stretched_input,
-        output_size=general.output_size.xreplace(values))
+        output_size=xreplace(general.output_size, values))
 
 
 def recovery(scheme: Scheme) -> tuple[Boolean, tuple[tuple[Symbol, sympy.Expr], ...]]:

@@ -19,6 +19,7 @@ from typing import Callable, Optional
 import sympy
 from sympy import Abs, Max, Min, Mod, ceiling, floor
 
+from symconv.core.rebuild import xreplace
 from symconv.proof import certificate as C
 from symconv.proof.checker import _same
 from symconv.proof.coq.terms import ATOMS, Names, Printer, Untranslatable, atoms_of, fraction
@@ -148,7 +149,7 @@ class Atoms:
         named = self.to_names(state, value)
         self.resolved.append((entry.dummy, named))
         for other in state.entries:
-            other.parts = tuple(sympy.sympify(p).xreplace({entry.dummy: named}) for p in other.parts)
+            other.parts = tuple(xreplace(sympy.sympify(p), {entry.dummy: named}) for p in other.parts)
 
     def reconcile(self, state: State, image: Callable[[sympy.Basic], sympy.Basic], lines: list) -> None:
         """After a substitution: prove in Coq each simplification sympy made to an atom, and follow it.

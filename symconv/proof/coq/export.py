@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Iterator, Optional
 import sympy
 from sympy import Mod, ceiling, floor
 
+from symconv.core.rebuild import xreplace
 from symconv.core.workers import can_fork, forked_pool
 from symconv.core.errors import ParameterError
 from symconv.proof import certificate as C
@@ -214,7 +215,7 @@ def _check_divisors(theorem: Theorem, certificate: C.Certificate, printer: Print
                 continue
             divisor = atom.args[1] if isinstance(atom, Mod) else fraction(atom.args[0])[1]
             for symbol, value in reversed(theorem.definitions):
-                divisor = sympy.sympify(divisor).xreplace({symbol: value})
+                divisor = xreplace(sympy.sympify(divisor), {symbol: value})
             divisor = sympy.expand(divisor)
             coeff, factors = divisor.as_coeff_mul()
             if divisor.is_Integer and divisor != 0:

@@ -29,6 +29,7 @@ from typing import Callable, Optional
 import sympy
 from sympy import Mod, ceiling, floor
 
+from symconv.core.rebuild import xreplace
 from symconv.proof import certificate as C
 from symconv.proof.checker import _facts_of, _goal_of, _map_goal, _same, _signs, pick_cases
 from symconv.proof.theorem import Theorem
@@ -135,14 +136,14 @@ class Script(Atoms):
                  f"rewrite E in *. clear E {self.names[x]}."]
         named = self.to_names(state, value)
         for entry in state.entries:
-            entry.parts = tuple(sympy.sympify(p).xreplace({x: named}) for p in entry.parts)
+            entry.parts = tuple(xreplace(sympy.sympify(p), {x: named}) for p in entry.parts)
         self._map(state, {x: value}, lines)
         return lines + self.node(state, node.then)
 
     def _map(self, state: State, mapping: dict, lines: list) -> None:
-        state.facts = [(k, sympy.sympify(e).xreplace(mapping)) for k, e in state.facts]
+        state.facts = [(k, xreplace(sympy.sympify(e), mapping)) for k, e in state.facts]
         state.goal = _map_goal(state.goal, mapping)
-        self.reconcile(state, lambda atom: atom.xreplace(mapping), lines)
+        self.reconcile(state, lambda atom: xreplace(atom, mapping), lines)
 
     def _divide(self, state: State, node: C.Divide) -> list[str]:
         N, D, q, r = node.numerator, node.denominator, node.quotient, node.remainder
@@ -325,14 +326,14 @@ class Script(Atoms):
             lines.append(f"rewrite {equation} in *. " * used + f"clear {equation} {self.names[symbol]}.")
             named = self.to_names(state, value)
             for entry in state.entries:
-                entry.parts = tuple(sympy.sympify(p).xreplace({symbol: named}) for p in entry.parts)
-            views = [sympy.sympify(v).xreplace({symbol: named}) for v in views]
-            statement = sympy.sympify(statement).xreplace({symbol: named})
+                entry.parts = tuple(xreplace(sympy.sympify(p), {symbol: named}) for p in entry.parts)
+            views = [xreplace(sympy.sympify(v), {symbol: named}) for v in views]
+            statement = xreplace(sympy.sympify(statement), {symbol: named})
             self.reconcile(state, functools.partial(_replaced, mapping={symbol: value}), lines)
         self.reconcile(state, sympy.expand, lines)  # the checker expands the facts and the goal it starts from
         for dummy, value in self.resolved:  # what Coq's premises and goal now say, after those steps
-            views = [sympy.sympify(v).xreplace({dummy: value}) for v in views]
-            statement = sympy.sympify(statement).xreplace({dummy: value})
+            views = [xreplace(sympy.sympify(v), {dummy: value}) for v in views]
+            statement = xreplace(sympy.sympify(statement), {dummy: value})
 
         # lia takes each premise to the facts it gives and the goal to the statement, unless sympy decided
         # a relation on its own (0 <= x mod s is true): then the division facts are needed as well.
@@ -429,7 +430,7 @@ def _facts_then_lia(facts: list[str]) -> str:
 
 
 def _replaced(atom: sympy.Basic, mapping: dict) -> sympy.Basic:
-    return atom.xreplace(mapping)
+    return xreplace(atom, mapping)
 
 
 def _relation(state: State) -> C.Relation:

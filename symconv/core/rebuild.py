@@ -1,0 +1,64 @@
+"""Substitution that rebuilds each changed node once per process: ``xreplace``'s result, without its repeated cost.
+
+``expr.xreplace(mapping)`` rebuilds every node whose arguments changed by calling its class on the new arguments,
+which evaluates it again. For ``Max`` and ``Min`` that evaluation asks sympy's assumptions whether each argument
+dominates another (about 10 ms a node here), and sympy's cache does not keep those classes. The proof search, its
+checker, the Coq export and the scheme checks make the same nodes over and over, in every branch of a case split
+and again when a proof is replayed. :func:`xreplace` gives exactly ``expr.xreplace(mapping)``, but each node is
+built by sympy once and then taken from a table keyed by its class and arguments (sympy's structural equality,
+as sympy's own cache keys them), so the answer cannot differ from sympy's.
+
+>>> from sympy import Max, Symbol
+>>> x, y = Symbol("x", integer=True), Symbol("y", integer=True)
+>>> xreplace(Max(x, y) + 1, {y: x + 1}) == (Max(x, y) + 1).xreplace({y: x + 1})
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import sympy
+from sympy.core.parameters import global_parameters
+
+#: Nodes kept at most; the table starts again when it is full (a long session cannot grow it without bound).
+MAX_NODES = 50_000
+
+_BUILT: dict[tuple, sympy.Basic] = {}
+
+
+def xreplace(expr: Any, mapping: Mapping) -> Any:
+    """``expr.xreplace(mapping)``, each rebuilt node taken from the table when sympy built it before."""
+    if not mapping or not isinstance(expr, sympy.Basic):
+        return expr
+    return _replace(expr, mapping)[0]
+
+
+def build(func: Any, args: tuple) -> sympy.Basic:
+    """``func(*args)``, as sympy evaluates it, remembered for the next call with equal arguments."""
+    key = (func, args, global_parameters.evaluate, global_parameters.distribute)
+    try:
+        return _BUILT[key]
+    except KeyError:
+        pass
+    if len(_BUILT) >= MAX_NODES:
+        _BUILT.clear()
+    node = _BUILT[key] = func(*args)
+    return node
+
+
+def _replace(expr: sympy.Basic, mapping: Mapping) -> tuple[Any, bool]:
+    # sympy's Basic._xreplace, step for step, with build() where it calls self.func(*args)
+    if expr in mapping:
+        return mapping[expr], True
+    args, changed = [], False
+    for arg in expr.args:
+        if isinstance(arg, sympy.Basic):
+            new, moved = _replace(arg, mapping)
+            args.append(new)
+            changed |= moved
+        else:
+            args.append(arg)
+    if changed:
+        return build(expr.func, tuple(args)), True
+    return expr, False
