@@ -169,6 +169,27 @@ def build_matrix_section(values: Optional[Mapping[str, Any]] = None) -> MatrixSe
         figures.layer_figure("transposed", equivalent.input_size, k, s, p, d, output_padding=equivalent.a))
 
 
+def _scheme_groups(schemes: list) -> list[tuple]:
+    """The schemes in groups that one worker checks in turn, largest first: schemes with the same raw output size
+    (TF's SAME and ONNX's SAME_LOWER split the same padding two ways) go together, so that the second finds
+    the expressions the first built (:mod:`symconv.core.rebuild`) rather than building them again."""
+    import sympy
+
+    from symconv.schemes.simplify import raw_output_size
+
+    groups: dict[Any, list] = {}
+    for scheme in schemes:
+        groups.setdefault(raw_output_size(scheme), []).append(scheme)
+    return sorted((tuple(group) for group in groups.values()),
+                  key=lambda group: -sum(sympy.count_ops(raw_output_size(s)) for s in group))
+
+
+def _check_schemes(group: tuple) -> tuple:
+    from symconv.schemes import check_scheme
+
+    return tuple(check_scheme(scheme) for scheme in group)
+
+
 def build_document(box: Optional[Box] = None, schemes: bool = True,
                    progress: Optional[Callable[[str, str, int, int], None]] = None) -> Document:
     """Assemble every derivation, proof, check and example, and check the built-in padding schemes.
@@ -180,10 +201,12 @@ def build_document(box: Optional[Box] = None, schemes: bool = True,
     (a relationship, the theorems, the schemes) and once at the end.
     """
     box = Box() if box is None else box
-    from symconv.schemes import builtin_schemes, check_scheme
+    from symconv.schemes import builtin_schemes
 
+    builtin = list(builtin_schemes().values()) if schemes else []
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        pending = [pool.submit(check_scheme, s) for s in builtin_schemes().values()] if schemes else []
+        groups = _scheme_groups(builtin)
+        pending = [pool.submit(_check_schemes, group) for group in groups]
         known = theorems()
         catalogue = relationships()
         total, done = len(catalogue) + 3, 0
@@ -207,7 +230,8 @@ def build_document(box: Optional[Box] = None, schemes: bool = True,
         step("the gradient")
         backward = GradientSection(gradient(), prove(known["gradient"]), check_gradient(box))
         step("the padding schemes")
-        reports = tuple(future.result() for future in pending)
+        checked = {report.scheme.name: report for future in pending for report in future.result()}
+        reports = tuple(checked[s.name] for s in builtin)
         if progress is not None:
             progress("render", "", total, total)
     return Document(

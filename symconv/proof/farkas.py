@@ -11,6 +11,7 @@ is trusted: the checker re-expands the combination.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from fractions import Fraction
 from typing import Any, Optional, Sequence
@@ -39,26 +40,26 @@ def integer_polynomial(expr: sympy.Expr) -> bool:
 
 def combination(facts: Sequence[tuple[str, sympy.Expr]], target: sympy.Expr) -> Optional[C.Linear]:
     """Farkas multipliers by exact linear programming: ``target - Σλ·Π facts - Σ u·eq`` constant and in range."""
-    usable = [(n, sympy.expand(e)) for n, (k, e) in enumerate(facts) if k == "ge" and polynomial(e)]
-    equal = [(n, sympy.expand(e)) for n, (k, e) in enumerate(facts) if k == "eq" and polynomial(e)]
-    symbols = sorted(set().union(target.free_symbols, *(e.free_symbols for _, e in usable + equal)), key=str)
+    usable = [(n, _expanded(e)) for n, (k, e) in enumerate(facts) if k == "ge" and polynomial(e)]
+    equal = [(n, _expanded(e)) for n, (k, e) in enumerate(facts) if k == "eq" and polynomial(e)]
+    symbols = tuple(sorted(set().union(target.free_symbols, *(e.free_symbols for _, e in usable + equal)), key=str))
     if not symbols:
-        symbols = [S.i]
+        symbols = (S.i,)
     R, *gens = ring(symbols, QQ)
     goal = R.from_expr(target)
-    polys = [(n, R.from_expr(e)) for n, e in usable]
+    polys = [(n, e, _poly(symbols, e)) for n, e in usable]
     eqs = [(n, R.from_expr(e)) for n, e in equal]
     degree = max([goal.degree(g) for g in gens] + [0])
     columns: list[tuple[str, Any, Any]] = []  # (kind, key, polynomial)
-    for n, poly in polys:
+    for n, _, poly in polys:
         columns.append(("product", (n,), poly))
-    linear = [(n, poly) for n, poly in polys if _total_degree(poly) <= 1]
-    for (n, a), (m, b) in itertools.combinations_with_replacement(linear, 2):
-        columns.append(("product", (n, m), a * b))
+    linear = [(n, e, poly) for n, e, poly in polys if _total_degree(poly) <= 1]
+    for (n, a, _), (m, b, _) in itertools.combinations_with_replacement(linear, 2):
+        columns.append(("product", (n, m), _poly(symbols, a, b)))
     if _total_degree(goal) >= 3 or degree >= 3:
-        singles = [(n, poly) for n, poly in linear if len(poly.terms()) <= 2]
+        singles = [(n, e) for n, e, poly in linear if len(poly.terms()) <= 2]
         for trio in itertools.combinations_with_replacement(singles, 3):
-            columns.append(("product", tuple(n for n, _ in trio), trio[0][1] * trio[1][1] * trio[2][1]))
+            columns.append(("product", tuple(n for n, _ in trio), _poly(symbols, *(e for _, e in trio))))
     for n, poly in eqs:
         columns.append(("multiple", (n, None), poly))
         for symbol, gen in zip(symbols, gens):
@@ -81,6 +82,23 @@ def combination(facts: Sequence[tuple[str, sympy.Expr]], target: sympy.Expr) -> 
     return C.Linear(tuple(products), tuple((sympy.expand(u), n) for n, u in sorted(multiples.items())))
 
 
+# The search asks for combinations of mostly the same facts, again and again: their products are kept.
+@functools.lru_cache(maxsize=8192)
+def _expanded(expr: sympy.Expr) -> sympy.Expr:
+    return sympy.expand(expr)
+
+
+@functools.lru_cache(maxsize=8192)
+def _poly(symbols: tuple, *factors: sympy.Expr) -> Any:
+    """The product of ``factors`` in the ring of ``symbols`` over the rationals (a new polynomial each time
+    would be equal; nothing changes one in place)."""
+    R = ring(symbols, QQ)[0]
+    product = R.one
+    for factor in factors:
+        product = product * R.from_expr(factor)
+    return product
+
+
 #: z3's resource limit for one linear program: a deterministic count (about 5 s of work here; the
 #: catalogue's programs use at most about 10⁴). Past it the program counts as infeasible.
 RLIMIT = 25_000_000
@@ -96,35 +114,44 @@ def _solve(goal, columns, integral: bool) -> Optional[list[Fraction]]:
     """Solve the feasibility problem with z3's exact simplex (rationals in, rationals out)."""
     import z3
 
-    table = [poly.to_dict() for _, _, poly in columns]
-    wanted = goal.to_dict()
-    monomials = sorted(set(wanted).union(*table))
-    constant = tuple(0 for _ in (monomials[0] if monomials else ()))
+    # A new context each time: in a shared one, z3's answer would depend on the programs solved before it.
+    solver = z3.Solver(ctx=z3.Context())
+    solver.set("rlimit", RLIMIT)  # a count, so the answer does not depend on how busy the machine is
+    solver.set("timeout", SAFETY_MS)
+    solver.from_string(_program(goal, columns, integral))
+    if solver.check() != z3.sat:
+        return None
+    model = solver.model()
+    values = {d.name(): model[d].as_string() for d in model.decls()}  # "3/2", "-1" or "0": one call each
+    return [Fraction(values.get(f"x{n}", 0)) for n in range(len(columns))]
+
+
+def _program(goal, columns, integral: bool) -> str:
+    """The program in SMT-LIB: a variable per column, and per monomial, its coefficients summing to the goal's."""
     names = [f"x{n}" for n in range(len(columns))]
+    wanted = goal.to_dict()
+    terms: dict[tuple, list[str]] = {monomial: [] for monomial in wanted}
+    for name, (_, _, poly) in zip(names, columns):  # each column's terms, in the columns' order
+        for monomial, coefficient in poly.to_dict().items():
+            if coefficient != 0:
+                terms.setdefault(monomial, []).append(f"(* {_smt(coefficient)} {name})")
+    monomials = sorted(terms)
+    constant = tuple(0 for _ in (monomials[0] if monomials else ()))
     lines = [f"(declare-fun {name} () Real)" for name in names]
     lines += [f"(assert (>= {name} 0))" for name, (kind, _, _) in zip(names, columns) if kind == "product"]
     for monomial in monomials:
-        terms = [f"(* {_smt(row[monomial])} {name})" for name, row in zip(names, table) if row.get(monomial, 0) != 0]
-        total = "(+ 0 " + " ".join(terms) + ")" if terms else "0"
+        total = "(+ 0 " + " ".join(terms[monomial]) + ")" if terms[monomial] else "0"
         value = _smt(wanted.get(monomial, 0))
         if monomial == constant:
             # target - combination = c₀, with c₀ >= 0, or c₀ > -1 for an integer target
             lines.append(f"(assert ({'>' if integral else '>='} (- {value} {total}) {'(- 1)' if integral else '0'}))")
         else:
             lines.append(f"(assert (= {total} {value}))")
-    # A new context each time: in a shared one, z3's answer would depend on the programs solved before it.
-    solver = z3.Solver(ctx=z3.Context())
-    solver.set("rlimit", RLIMIT)  # a count, so the answer does not depend on how busy the machine is
-    solver.set("timeout", SAFETY_MS)
-    solver.from_string("\n".join(lines))
-    if solver.check() != z3.sat:
-        return None
-    model = solver.model()
-    values = {d.name(): model[d].as_string() for d in model.decls()}  # "3/2", "-1" or "0": one call each
-    return [Fraction(values.get(name, 0)) for name in names]
+    return "\n".join(lines)
 
 
 def _smt(value) -> str:
-    value = Fraction(int(value.numerator), int(value.denominator)) if not isinstance(value, int) else Fraction(value)
-    text = str(abs(value.numerator)) if value.denominator == 1 else f"(/ {abs(value.numerator)} {value.denominator})"
-    return f"(- {text})" if value < 0 else text
+    """A rational (normalised, as sympy's and Python's are) in SMT-LIB."""
+    top, bottom = (value, 1) if isinstance(value, int) else (int(value.numerator), int(value.denominator))
+    text = str(abs(top)) if bottom == 1 else f"(/ {abs(top)} {bottom})"
+    return f"(- {text})" if top < 0 else text
