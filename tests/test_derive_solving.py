@@ -14,6 +14,7 @@ from symconv import SymconvError, relationship, relationships
 from symconv.core import symbols as S
 from symconv.guide import derive
 from symconv.guide.derive import _is_zero, _solve, derivations, output_size, specialise, transposed
+from symconv.guide.theorems import theorems
 
 
 def _evaluated(expr):
@@ -99,6 +100,17 @@ def test_the_catalogue_is_written_in_sympy_evaluated_form():
         for expr in exprs:
             rebuilt = _rebuilt(expr)
             assert rebuilt == expr and type(rebuilt) is type(expr), (rel.number, expr)
+
+
+def test_the_theorems_relations_are_what_evaluation_builds():
+    """Their relations are built unevaluated (asking sympy to decide a theorem costs assumption queries). Each is
+    the relation evaluation builds, or one sympy finds true from the signs alone (``0 <= a``), kept on purpose
+    so that the statement says it; none is one sympy would rewrite or find false."""
+    for name, claim in theorems().items():
+        for part in map(sympy.sympify, (claim.statement, *claim.hypotheses)):
+            for relation in part.atoms(sympy.core.relational.Relational):
+                evaluated = type(relation)(*relation.args)
+                assert evaluated is sympy.true or sympy.srepr(evaluated) == sympy.srepr(relation), (name, relation)
 
 
 def _rebuilt(expr):

@@ -72,8 +72,8 @@ def gradient_theorem_parts() -> tuple[sympy.Basic, tuple, tuple, tuple]:
     i, k, s, d, p_l, p_r, j = S.i, S.k, S.s, S.d, S.p_l, S.p_r, S.j
     t = tap  # the proof exports to Coq, where t is one of the exporter's own names
     tr = transposed()
-    statement = And(Eq(S.o_prime, i), Eq(x + d * (k - 1 - t) - S.p_prime, s * j))
-    hypotheses = (Ge(i + p_l + p_r, d * (k - 1) + 1), Le(t, k - 1))
+    statement = And(Eq(S.o_prime, i, evaluate=False), Eq(x + d * (k - 1 - t) - S.p_prime, s * j, evaluate=False))
+    hypotheses = (Ge(i + p_l + p_r, d * (k - 1) + 1, evaluate=False), Le(t, k - 1, evaluate=False))
     definitions = ((S.i_prime, general_output_size()), (S.a, tr.equivalent.a), (S.o_prime, tr.result.rhs),
                    (S.p_prime, tr.equivalent.p_prime), (x, s * j + d * t - p_l))
     return statement, hypotheses, definitions, (i, k, s, p_l, p_r, d, j, t)

@@ -96,7 +96,7 @@ _transposed_truth = _Truth(_transposed_sizes)
 
 
 def _domain(before=S.p, after=S.p):
-    return Ge(S.i + before + after, S.d * (S.k - 1) + 1)
+    return Ge(S.i + before + after, S.d * (S.k - 1) + 1, evaluate=False)
 
 
 def _equivalent(equivalent: Optional[Equivalent]) -> Equivalent:
@@ -116,7 +116,7 @@ def _relationship_theorem(number: int) -> Theorem:
                        hypotheses, ((S.o, general),), variables, _conv_truth)
     eq = _equivalent(rel.equivalent)
     derived_p = transposed().equivalent.p_prime.subs(S.p_l, S.p)
-    statement = And(Eq(S.o_prime, S.i), Eq(eq.p_prime, derived_p))
+    statement = And(Eq(S.o_prime, S.i, evaluate=False), Eq(eq.p_prime, derived_p, evaluate=False))
     definitions = ((S.i_prime, general), (S.a, eq.a), (S.o_prime, rel.rhs))
     return Theorem(f"relationship-{number}",
                    f"Relationship {number}: the transpose recovers i, with the guide's p'",
@@ -133,28 +133,32 @@ def theorems() -> dict[str, Theorem]:
     asym = (i, k, s, p_l, p_r, d)
     found = {t.name: t for t in (_relationship_theorem(n) for n in range(1, 16))}
     sized = s * (o - 1) + d * (k - 1) + 1 - p_l - p_r + a
+    # Relations built unevaluated: sympy cannot decide them (they are the theorems), and asking costs its
+    # assumptions system a query per relation; the objects are the same.
+    a_range = (Le(0, a, evaluate=False), Le(a, s - 1, evaluate=False))
     extra = [
         Theorem("output-size", "The counted output size is Relationship 15",
-                Eq(o, relationship(15).rhs),
+                Eq(o, relationship(15).rhs, evaluate=False),
                 (_domain(),), ((o, general.subs({p_l: S.p, p_r: S.p})),), (i, k, s, S.p, d), _conv_truth),
         Theorem("half-padding-dilated", "Odd k, p = d(k - 1)/2, s = 1: o = i, with any dilation",
-                Eq(o, i), (Eq(k, 2 * S.n + 1), Eq(s, 1), Eq(S.p, d * S.n)),
+                Eq(o, i, evaluate=False), (Eq(k, 2 * S.n + 1, evaluate=False), Eq(s, 1, evaluate=False),
+                                            Eq(S.p, d * S.n, evaluate=False)),
                 ((o, general.subs({p_l: S.p, p_r: S.p})),), (i, k, s, S.p, d, S.n), _conv_truth),
         Theorem("round-trip", "The transposed convolution with a recovers every i (dilation, asymmetric padding)",
-                Eq(S.o_prime, i), (_domain(p_l, p_r),),
+                Eq(S.o_prime, i, evaluate=False), (_domain(p_l, p_r),),
                 ((S.i_prime, general), (a, tr.equivalent.a), (S.o_prime, tr.result.rhs)), asym, _transposed_truth),
         Theorem("a-range", "The extra zeros a are always in 0..s-1",
-                And(Le(0, a, evaluate=False), Le(a, s - 1)), (_domain(p_l, p_r),), ((a, tr.equivalent.a),), asym),
+                And(*a_range), (_domain(p_l, p_r),), ((a, tr.equivalent.a),), asym),
         Theorem("ambiguity-same-output",
                 "The s input sizes s(o - 1) + d(k - 1) + 1 - p_l - p_r + a, a = 0..s-1, all give o",
-                Eq(o_of_i, o), (Le(0, a, evaluate=False), Le(a, s - 1), Ge(sized, 1)),
+                Eq(o_of_i, o, evaluate=False), (*a_range, Ge(sized, 1, evaluate=False)),
                 ((o_of_i, general.subs(i, sized)),), (o, a, k, s, p_l, p_r, d), _Truth(_ambiguity_sizes)),
         Theorem("ambiguity-only-these", "Every input size that gives o is one of those s sizes",
-                And(Eq(i, sized), Le(0, a, evaluate=False), Le(a, s - 1)), (_domain(p_l, p_r),),
+                And(Eq(i, sized, evaluate=False), *a_range), (_domain(p_l, p_r),),
                 ((a, Mod(E, s)), (o, general)), asym, _conv_truth),
         Theorem("transposed-pytorch",
                 "The derived o' is PyTorch's (i' - 1)s - p_l - p_r + d(k - 1) + output_padding + 1",
-                Eq(S.o_prime, (S.i_prime - 1) * s - p_l - p_r + d * (k - 1) + a + 1), (),
+                Eq(S.o_prime, (S.i_prime - 1) * s - p_l - p_r + d * (k - 1) + a + 1, evaluate=False), (),
                 ((S.o_prime, tr.result.rhs),), (S.i_prime, k, s, p_l, p_r, d, a)),
         Theorem("gradient", "The input gradient is the transposed convolution: it connects the pairs of the"
                 " transpose of C and restores i (dilation, asymmetric padding)", *gradient_theorem_parts(),
