@@ -65,6 +65,13 @@ def test_unevaluated_where_sympy_is_told_not_to_evaluate():
     assert xreplace(Max(x, y), {y: x + 1}) == x + 1  # and evaluated again outside
 
 
+def test_equal_values_of_other_types_are_other_nodes():
+    for value in (sympy.Float(2.0), sympy.Integer(2), sympy.Rational(4, 2)):
+        expected = Max(x, y).xreplace({y: value})
+        got = xreplace(Max(x, y), {y: value})
+        assert sympy.srepr(got) == sympy.srepr(expected)
+
+
 def test_nothing_to_replace_is_the_expression_itself():
     expr = Max(x, y) + 1
     assert xreplace(expr, {}) is expr and xreplace(expr, {n: m}) is expr

@@ -6,7 +6,8 @@ dominates another (about 10 ms a node here), and sympy's cache does not keep tho
 checker, the Coq export and the scheme checks make the same nodes over and over, in every branch of a case split
 and again when a proof is replayed. :func:`xreplace` gives exactly ``expr.xreplace(mapping)``, but each node is
 built by sympy once and then taken from a table keyed by its class and arguments (sympy's structural equality,
-as sympy's own cache keys them), so the answer cannot differ from sympy's.
+as sympy's own cache keys them; since sympy 1.13 it tells ``2.0`` from ``2``), so the answer cannot differ from
+sympy's.
 
 >>> from sympy import Max, Symbol
 >>> x, y = Symbol("x", integer=True), Symbol("y", integer=True)
