@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -95,10 +96,15 @@ def key(theorem: Theorem) -> str:
     >>> key(thm) == key(dataclasses.replace(thm, hypotheses=()))
     False
     """
+    return _key(theorem, json.dumps(_versions(), sort_keys=True))
+
+
+@functools.lru_cache(maxsize=1024)  # an entry is looked up, then stored under the same key: srepr is the slow part
+def _key(theorem: Theorem, versions: str) -> str:
     content = {"statement": sympy.srepr(theorem.statement),
                "hypotheses": [sympy.srepr(h) for h in theorem.hypotheses],
                "definitions": [[sympy.srepr(symbol), sympy.srepr(value)] for symbol, value in theorem.definitions],
-               "variables": [sympy.srepr(v) for v in theorem.variables], **_versions()}
+               "variables": [sympy.srepr(v) for v in theorem.variables], "versions": versions}
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()
 
 
