@@ -1,6 +1,7 @@
 """The independent checker: re-checks every step of a certificate before ``proved`` is given.
 
-It shares no code with the prover beyond sympy's arithmetic: it unfolds the
+It shares no code with the prover beyond sympy's arithmetic (substitution through
+:mod:`symconv.core.rebuild` is sympy's own, each node built once): it unfolds the
 definitions, recomputes the starting facts and the goal from the theorem, and
 replays each rule of :mod:`.certificate` on its own copy of the state,
 verifying the rule's side conditions. It trusts nothing the certificate says
