@@ -1,8 +1,9 @@
 """The search's shortcuts and z3's first attempt change how fast an answer comes, never the answer.
 
 - ``_unit`` (the cheap test that a fact is ``±symbol + rest``) agrees with the derivative it screens for;
-- the search's kept answers (``_expand``, ``_slope``, ``_split``, ``_shift``, ``_order``, and the nodes
-  :mod:`symconv.core.rebuild` keeps) give every catalogue theorem the certificate the plain functions give;
+- the search's kept answers (``_expand``, ``_slope``, ``_split``, ``_shift``, ``_order``, ``_free``, ``_atoms``,
+  and the nodes :mod:`symconv.core.rebuild` keeps) give every catalogue theorem the certificate the plain
+  functions give;
 - z3's first attempt (the definitions solved away) says what the default solver says, on the catalogue and
   on claims with counterexamples, whose models are still confirmed by exact evaluation.
 """
@@ -39,7 +40,7 @@ def _plain(monkeypatch):
     monkeypatch.setattr(prover, "_expand", sympy.expand)
     monkeypatch.setattr(prover, "_slope", lambda expr, symbol: expr.diff(symbol))
     monkeypatch.setattr(prover, "_unit", lambda expr, symbol: 1)  # screens nothing out
-    for name in ("_split", "_shift", "_order"):
+    for name in ("_split", "_shift", "_order", "_free", "_atoms"):
         monkeypatch.setattr(prover, name, getattr(prover, name).__wrapped__)
     monkeypatch.setattr(prover, "xreplace", lambda expr, mapping: expr.xreplace(mapping))  # sympy's, every time
 

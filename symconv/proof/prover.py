@@ -145,6 +145,18 @@ def _expand(expr: sympy.Expr) -> sympy.Expr:
 
 
 @functools.lru_cache(maxsize=8192)
+def _free(expr: sympy.Basic) -> frozenset:
+    """``expr.free_symbols``, which sympy walks the tree for at every call."""
+    return frozenset(expr.free_symbols)
+
+
+@functools.lru_cache(maxsize=8192)
+def _atoms(expr: sympy.Basic, kinds: tuple) -> frozenset:
+    """``expr.atoms(*kinds)``, likewise walked at every call."""
+    return frozenset(expr.atoms(*kinds))
+
+
+@functools.lru_cache(maxsize=8192)
 def _slope(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
     """The derivative in ``symbol``: of a linear term, its coefficient."""
     return expr.diff(symbol)
@@ -169,7 +181,7 @@ def _order(expr: sympy.Basic):
 
 def _goal_atoms(goal: C.Goal, kinds) -> set:
     if isinstance(goal, C.Relation):
-        return set(goal.expr.atoms(*kinds))
+        return set(_atoms(goal.expr, tuple(kinds)))
     return set().union(*(_goal_atoms(part, kinds) for part in goal.parts))
 
 
@@ -212,7 +224,7 @@ class _Searcher:
     # 1-3: simplify the state, then close it
     def prove(self, facts: list, goal: C.Goal, depth: int) -> C.Node:
         self.budget.charge()
-        atoms = _goal_atoms(goal, _DIVISIONS + _CHOICES).union(*(e.atoms(*_DIVISIONS, *_CHOICES) for _, e in facts))
+        atoms = _goal_atoms(goal, _DIVISIONS + _CHOICES).union(*(_atoms(e, _DIVISIONS + _CHOICES) for _, e in facts))
         found = self.substitution(facts, atoms, solve=False)
         if found is not None:
             return self.substitute(*found, facts, goal, depth)
@@ -242,9 +254,9 @@ class _Searcher:
         """``(N, D, q, r)`` when the fact is an open division ``N - D q - r = 0``."""
         if kind != "eq":
             return None
-        for r in sorted(expr.free_symbols & set(self.partner), key=str):
+        for r in sorted(_free(expr) & set(self.partner), key=str):
             q = self.partner[r]
-            if r not in self.remainders or q not in expr.free_symbols:
+            if r not in self.remainders or q not in _free(expr):
                 continue
             expr = _expand(expr)
             if _unit(expr, r) != -1:
@@ -263,14 +275,14 @@ class _Searcher:
         division solved for a variable of its numerator that no remaining atom
         mentions (the variable then becomes ``D q + r - …``).
         """
-        busy = set().union(*(a.free_symbols for a in atoms))
+        busy = set().union(*(_free(a) for a in atoms))
         best = None
         for index, (kind, expr) in enumerate(facts):
             if kind != "eq" or expr.has(*_DIVISIONS, *_CHOICES):
                 continue
             division = self.division(kind, expr)
             expr = _expand(expr)
-            for symbol in sorted(expr.free_symbols, key=str):
+            for symbol in sorted(_free(expr), key=str):
                 if not _unit(expr, symbol):
                     continue
                 slope = _slope(expr, symbol)
@@ -313,7 +325,7 @@ class _Searcher:
         if positive is None:
             return None
         shares = [(atom, sympy.Integer(0))]
-        everything = _goal_atoms(goal, _DIVISIONS).union(*(e.atoms(*_DIVISIONS) for _, e in facts))
+        everything = _goal_atoms(goal, _DIVISIONS).union(*(_atoms(e, _DIVISIONS) for _, e in facts))
         for other in sorted(everything - {atom}, key=_order):
             shift = _shift(other, numerator, denominator)
             if shift is not None:
@@ -458,8 +470,8 @@ class _Searcher:
 
     def refine_choice(self, facts, goal, depth) -> Optional[C.Node]:
         """A ``max``/``min``/``|x|`` in a fact: those in inequalities and equations before those in ``≠``."""
-        usable = set().union(*(e.atoms(*_CHOICES) for k, e in facts if k != "ne"))
-        rest = set().union(*(e.atoms(*_CHOICES) for k, e in facts if k == "ne")) - usable
+        usable = set().union(*(_atoms(e, _CHOICES) for k, e in facts if k != "ne"))
+        rest = set().union(*(_atoms(e, _CHOICES) for k, e in facts if k == "ne")) - usable
         failure: Optional[_Fail] = None
         for atom in (_innermost(usable) + _innermost(rest))[:3]:
             try:
@@ -479,7 +491,7 @@ class _Searcher:
         return None
 
     def refine_quotient(self, facts, goal, depth) -> Optional[C.Node]:
-        present = set().union(*(e.free_symbols for _, e in facts))
+        present = set().union(*(_free(e) for _, e in facts))
         quotients = {q for q in self.partner if q not in self.remainders}
         for q in sorted(quotients & present, key=str):
             try:
@@ -491,7 +503,7 @@ class _Searcher:
         return None
 
     def refine_remainder(self, facts, goal, depth) -> Optional[C.Node]:
-        present = set().union(*(e.free_symbols for _, e in facts))
+        present = set().union(*(_free(e) for _, e in facts))
         for r in sorted(set(self.remainders) & present, key=str):
             modulus = self.remainders[r]
             if not (modulus.is_Integer and 2 <= modulus <= _MAX_RANGE):
