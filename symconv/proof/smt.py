@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import math
 import operator
-import threading
 import time
 from dataclasses import dataclass
 from functools import reduce
@@ -264,27 +263,16 @@ def _presolved(ctx: z3.Context) -> z3.Solver:
     return z3.Then(*(z3.Tactic(step, ctx=ctx) for step in steps), ctx=ctx).solver()
 
 
-_contexts = threading.local()
-
-
-def _context() -> z3.Context:
-    """This thread's z3 context: a context must not be shared between threads, and a new one costs milliseconds.
-    Each call still has its own solver and fresh integers."""
-    ctx = getattr(_contexts, "ctx", None)
-    if ctx is None:
-        ctx = _contexts.ctx = z3.Context()
-    return ctx
-
-
 class Z3Backend:
-    """The z3 solver, in a context of the calling thread's own, so that calls may run in parallel threads."""
+    """The z3 solver, in a new context each call: calls may run in parallel threads, and a counterexample does not
+    depend on what was solved before (in a shared context z3 picks among equally small ones by its history)."""
 
     name = "z3"
 
     def refute(self, theorem: Theorem, timeout_ms: int, outside: Optional[Box]) -> SmtResult:
         start = time.perf_counter()
         deadline = start + SAFETY * timeout_ms / 1000  # a safety net: the resource limits decide
-        ctx = _context()
+        ctx = z3.Context()
 
         def result(verdict, reason="", found=None) -> SmtResult:
             return SmtResult(self.name, verdict, found, time.perf_counter() - start, reason)
