@@ -180,8 +180,8 @@ def _scheme_groups(schemes: list) -> list[tuple]:
     groups: dict[Any, list] = {}
     for scheme in schemes:
         groups.setdefault(raw_output_size(scheme), []).append(scheme)
-    return sorted((tuple(group) for group in groups.values()),
-                  key=lambda group: -sum(sympy.count_ops(raw_output_size(s)) for s in group))
+    ordered = sorted(groups.items(), key=lambda pair: -len(pair[1]) * sympy.count_ops(pair[0]))
+    return [tuple(group) for _, group in ordered]
 
 
 def _check_schemes(group: tuple) -> tuple:

@@ -11,7 +11,6 @@ is trusted: the checker re-expands the combination.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from fractions import Fraction
 from typing import Any, Optional, Sequence
@@ -40,26 +39,26 @@ def integer_polynomial(expr: sympy.Expr) -> bool:
 
 def combination(facts: Sequence[tuple[str, sympy.Expr]], target: sympy.Expr) -> Optional[C.Linear]:
     """Farkas multipliers by exact linear programming: ``target - Σλ·Π facts - Σ u·eq`` constant and in range."""
-    usable = [(n, _expanded(e)) for n, (k, e) in enumerate(facts) if k == "ge" and polynomial(e)]
-    equal = [(n, _expanded(e)) for n, (k, e) in enumerate(facts) if k == "eq" and polynomial(e)]
-    symbols = tuple(sorted(set().union(target.free_symbols, *(e.free_symbols for _, e in usable + equal)), key=str))
+    usable = [(n, sympy.expand(e)) for n, (k, e) in enumerate(facts) if k == "ge" and polynomial(e)]
+    equal = [(n, sympy.expand(e)) for n, (k, e) in enumerate(facts) if k == "eq" and polynomial(e)]
+    symbols = sorted(set().union(target.free_symbols, *(e.free_symbols for _, e in usable + equal)), key=str)
     if not symbols:
-        symbols = (S.i,)
+        symbols = [S.i]
     R, *gens = ring(symbols, QQ)
     goal = R.from_expr(target)
-    polys = [(n, e, _poly(symbols, e)) for n, e in usable]
+    polys = [(n, R.from_expr(e)) for n, e in usable]
     eqs = [(n, R.from_expr(e)) for n, e in equal]
     degree = max([goal.degree(g) for g in gens] + [0])
     columns: list[tuple[str, Any, Any]] = []  # (kind, key, polynomial)
-    for n, _, poly in polys:
+    for n, poly in polys:
         columns.append(("product", (n,), poly))
-    linear = [(n, e, poly) for n, e, poly in polys if _total_degree(poly) <= 1]
-    for (n, a, _), (m, b, _) in itertools.combinations_with_replacement(linear, 2):
-        columns.append(("product", (n, m), _poly(symbols, a, b)))
+    linear = [(n, poly) for n, poly in polys if _total_degree(poly) <= 1]
+    for (n, a), (m, b) in itertools.combinations_with_replacement(linear, 2):
+        columns.append(("product", (n, m), a * b))
     if _total_degree(goal) >= 3 or degree >= 3:
-        singles = [(n, e) for n, e, poly in linear if len(poly.terms()) <= 2]
+        singles = [(n, poly) for n, poly in linear if len(poly.terms()) <= 2]
         for trio in itertools.combinations_with_replacement(singles, 3):
-            columns.append(("product", tuple(n for n, _ in trio), _poly(symbols, *(e for _, e in trio))))
+            columns.append(("product", tuple(n for n, _ in trio), trio[0][1] * trio[1][1] * trio[2][1]))
     for n, poly in eqs:
         columns.append(("multiple", (n, None), poly))
         for symbol, gen in zip(symbols, gens):
@@ -80,23 +79,6 @@ def combination(facts: Sequence[tuple[str, sympy.Expr]], target: sympy.Expr) -> 
             multiples[n] = multiples.get(n, 0) + sympy.Rational(value.numerator, value.denominator) * (
                 1 if symbol is None else symbol)
     return C.Linear(tuple(products), tuple((sympy.expand(u), n) for n, u in sorted(multiples.items())))
-
-
-# The search asks for combinations of mostly the same facts, again and again: their products are kept.
-@functools.lru_cache(maxsize=8192)
-def _expanded(expr: sympy.Expr) -> sympy.Expr:
-    return sympy.expand(expr)
-
-
-@functools.lru_cache(maxsize=8192)
-def _poly(symbols: tuple, *factors: sympy.Expr) -> Any:
-    """The product of ``factors`` in the ring of ``symbols`` over the rationals (a new polynomial each time
-    would be equal; nothing changes one in place)."""
-    R = ring(symbols, QQ)[0]
-    product = R.one
-    for factor in factors:
-        product = product * R.from_expr(factor)
-    return product
 
 
 #: z3's resource limit for one linear program: a deterministic count (about 5 s of work here; the
