@@ -120,6 +120,7 @@ def _check(scheme: Scheme, bound: int, progress: Optional[Callable[[str, str, in
                      partial(settle, "transposable", "the transpose with a gives back i", statement, extra)))
         work.append(("the output_padding's shortest form",
                      partial(simplest, output_padding(scheme), scheme, domain(scheme, {}), hints(scheme, a))))
+
     def never_negative(padding: Sequence[ClaimResult]) -> None:  # before the claims, which assume it
         for (key, _), result in zip(sides(scheme), padding):
             if result.status == "false":
