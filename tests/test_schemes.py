@@ -246,6 +246,21 @@ def test_false_claim_gives_the_smallest_counterexample():
     assert second.status == "proved" and not found.holds
 
 
+def test_a_proved_claim_o_equals_x_is_the_shortest_form_without_a_second_search(monkeypatch):
+    # tf-same claims o == ceil(i/s), the first form worth trying: its proof is the form's proof
+    monkeypatch.setattr(check_module, "output_size", lambda *_: pytest.fail("searched for the form again"))
+    found = check_scheme(scheme("tf-same"))
+    assert found.claims[0].status == "proved" and text(found.output_size) == "⌈i/s⌉"
+
+
+def test_a_false_claim_o_equals_x_leaves_the_shortest_form_to_the_search():
+    # WRONG's first form worth trying is its false claim's side, i: the search finds the form instead
+    wrong = scheme_from_toml(WRONG, "wrong.toml")
+    found = check_scheme(wrong)
+    assert found.claims[0].status == "false"
+    assert found.output_size == output_size(wrong) and text(found.output_size) != "i"
+
+
 @pytest.mark.parametrize("output_padding, claimed, status", [
     ("(i + 2 * p - d * (k - 1) - 1) % s", "true", "proved"),
     ("0", "true", "false"),    # stride 2 loses odd sizes

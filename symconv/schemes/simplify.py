@@ -82,9 +82,7 @@ def hints(scheme: Scheme, symbol: Symbol) -> list[sympy.Expr]:
 
 def simplest(expr: sympy.Expr, scheme: Scheme, scope: Domain, tries: Sequence[sympy.Expr]) -> sympy.Expr:
     """The shortest form the prover shows equal to ``expr`` wherever the scheme applies; ``tries`` are worth trying."""
-    substitutions = {h.lhs: h.rhs for h in scope.where if isinstance(h, Eq) and h.lhs.is_Symbol
-                     and h.rhs.free_symbols <= set(scheme.variables)}
-    for candidate in _candidates(expr, tries, substitutions):
+    for candidate in candidates(expr, scheme, scope, tries):
         theorem = Theorem(f"{scheme.name}-simplify", "simplified", Eq(candidate, expr), scope.hypotheses, (),
                           scope.variables)
         if enumerate_cases(theorem, scope.ranges)[1] is not None:
@@ -92,6 +90,13 @@ def simplest(expr: sympy.Expr, scheme: Scheme, scope: Domain, tries: Sequence[sy
         if prove(theorem, scope.ranges).status == "proved":
             return candidate
     return expr
+
+
+def candidates(expr: sympy.Expr, scheme: Scheme, scope: Domain, tries: Sequence[sympy.Expr]) -> list[sympy.Expr]:
+    """The forms :func:`simplest` tries, in its order (fewest operations first); ``expr`` itself is not one."""
+    substitutions = {h.lhs: h.rhs for h in scope.where if isinstance(h, Eq) and h.lhs.is_Symbol
+                     and h.rhs.free_symbols <= set(scheme.variables)}
+    return _candidates(expr, tries, substitutions)
 
 
 def _candidates(expr: sympy.Expr, hints: Sequence[sympy.Expr], substitutions: Mapping[Symbol, sympy.Expr]) -> list:
