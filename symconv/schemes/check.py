@@ -113,13 +113,12 @@ def _check(scheme: Scheme, bound: int, progress: Optional[Callable[[str, str, in
         (f"{key} >= 0", partial(side_result, key, side)) for key, side in sides(scheme)]
     work += [(f"claim {n + 1}: {text(claim)}", partial(settle, f"claim {n + 1}", text(claim), claim))
              for n, claim in enumerate(scheme.claims)]
-    # The output size's shortest form. When the first form worth trying is the side X of a claim o = X, that
-    # claim's proof is the form's proof (o is the raw size, under the same hypotheses), so it is not searched for
-    # a second time; only if the claim is not proved does the search run, here, after the claims.
-    size_forms = candidates(raw, scheme, domain(scheme, {}), hints(scheme, o))
-    settled_by = next((n for n, claim in enumerate(scheme.claims) if size_forms and isinstance(claim, Eq)
-                       and {claim.lhs, claim.rhs} == {o, size_forms[0]}), None)
-    if settled_by is None:
+    # The output size's shortest form. A proved claim o = X whose side X is the first form worth trying is that
+    # form's proof already (o is the raw size, under the same hypotheses), so the form is not searched for a
+    # second time. The parent lists the forms while the workers prove; if X is not the first, or the claim is
+    # not proved, the search runs here after them.
+    claimed = [n for n, claim in enumerate(scheme.claims) if isinstance(claim, Eq) and o in (claim.lhs, claim.rhs)]
+    if not claimed:
         work.append(("the output size's shortest form", partial(output_size, scheme)))
     if not scheme.ceil_mode:
         statement, extra = recovery(scheme)
@@ -136,18 +135,22 @@ def _check(scheme: Scheme, bound: int, progress: Optional[Callable[[str, str, in
                                   "'where'")
 
     # The derivation's steps and the transpose are the parent's to make, while the workers prove.
-    found, (steps, equivalent_conv) = _run(work, task, progress, gate=(len(sides(scheme)), never_negative),
-                                           meanwhile=lambda: (output_steps(scheme),
-                                                              None if scheme.ceil_mode else equivalent(scheme)))
+    found, (steps, equivalent_conv, size_forms) = _run(
+        work, task, progress, gate=(len(sides(scheme)), never_negative),
+        meanwhile=lambda: (output_steps(scheme), None if scheme.ceil_mode else equivalent(scheme),
+                           candidates(raw, scheme, domain(scheme, {}), hints(scheme, o)) if claimed else []))
     results = iter(found)
 
     padding = tuple((key, next(results)) for key, _ in sides(scheme))
     claims = [next(results) for _ in scheme.claims]
 
-    if settled_by is None:
+    if not claimed:
         simplest_size = next(results)
+    elif size_forms and any(claims[n].status == "proved" and {scheme.claims[n].lhs, scheme.claims[n].rhs}
+                            == {o, size_forms[0]} for n in claimed):
+        simplest_size = size_forms[0]
     else:
-        simplest_size = size_forms[0] if claims[settled_by].status == "proved" else output_size(scheme)
+        simplest_size = output_size(scheme)
     if scheme.where:
         steps.append(Step(Tuple(*scheme.where), "where the scheme applies"))
     if simplest_size != raw:
