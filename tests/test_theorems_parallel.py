@@ -10,6 +10,7 @@ import pickle
 import pytest
 import sympy
 
+from symconv.core.workers import receive, send
 from symconv.guide import theorems as T
 from symconv.guide.theorems import prove, prove_all, theorem, theorems
 
@@ -49,8 +50,17 @@ def test_received_proofs_are_rebuilt_exactly_and_leave_the_cache_clean():
     x, y = sympy.symbols("x y")
     proof = prove(theorem("round-trip"))
     unevaluated = sympy.Mul(-1, x + y, evaluate=False)  # evaluating would distribute the -1
-    sent = pickle.dumps((proof, unevaluated))
-    back, kept = T._received(sent)
+    back, kept = receive(send((proof, unevaluated)))
     _same(proof, back)
     assert sympy.srepr(kept) == sympy.srepr(unevaluated)
+    assert sympy.srepr(pickle.loads(pickle.dumps(unevaluated))) != sympy.srepr(unevaluated)  # sympy's own way
     assert sympy.Mul(-1, x + y) == -x - y  # the cache does not hand back the unevaluated product
+
+
+def test_what_would_not_come_back_equal_is_not_sent_and_the_parent_proves_it(monkeypatch):
+    assert send(object()) is None  # equal only to itself: no copy is
+    monkeypatch.setattr(T, "send", lambda proof: None)  # every worker's proof lost on the way
+    names = ["relationship-1", "relationship-2", "round-trip", "a-range", "relationship-6", "relationship-7",
+             "relationship-8", "relationship-9"]
+    proofs = prove_all(names)
+    assert [p.name for p in proofs] == names and all(p.status == "proved" for p in proofs)

@@ -13,7 +13,6 @@ confirmed by an SMT solver and by enumeration against the oracle.
 from __future__ import annotations
 
 import os
-import pickle
 from functools import lru_cache
 from typing import Callable, Mapping, Optional, Sequence
 
@@ -21,7 +20,7 @@ import numpy as np
 import sympy
 from sympy import And, Eq, Ge, Le, Mod
 
-from symconv.core.workers import can_fork, forked_pool
+from symconv.core.workers import can_fork, forked_pool, receive, send
 from symconv.core import oracle
 from symconv.core import symbols as S
 from symconv.guide.catalogue import relationship
@@ -208,7 +207,7 @@ def prove_all(names: Optional[Sequence[str]] = None,
             order = sorted(range(total), key=lambda n: _size(theorem(chosen[n])), reverse=True)
             report(chosen[order[0]])
             for n, sent in pool.imap_unordered(_prove_numbered, [(n, chosen[n]) for n in order]):
-                proofs[n] = _received(sent)
+                proofs[n] = prove(theorem(chosen[n])) if sent is None else receive(sent)
                 done += 1
                 if done < total:
                     report(chosen[n])
@@ -226,21 +225,6 @@ def _size(claim: Theorem) -> tuple[int, int, int]:
     return len(claim.variables), len(claim.definitions), len(claim.hypotheses)
 
 
-def _received(sent: bytes) -> Proof:
-    """A worker's proof, rebuilt as it was sent.
-
-    Unpickling rebuilds each sympy object from its arguments, which normally evaluates it again (and asks
-    the assumptions system, for nothing: the arguments come from an object that was built already). Built
-    unevaluated, each object is the one the worker had. sympy caches constructors without regard to that
-    switch, so its cache is cleared after, lest a later evaluated call get an unevaluated object from it.
-    """
-    try:
-        with sympy.evaluate(False):
-            return pickle.loads(sent)
-    finally:
-        sympy.core.cache.clear_cache()
-
-
-def _prove_numbered(job: tuple[int, str]) -> tuple[int, bytes]:
+def _prove_numbered(job: tuple[int, str]) -> tuple[int, Optional[bytes]]:
     number, name = job
-    return number, pickle.dumps(prove(theorem(name)))
+    return number, send(prove(theorem(name)))

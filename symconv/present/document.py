@@ -184,10 +184,19 @@ def _scheme_groups(schemes: list) -> list[tuple]:
     return [tuple(group) for _, group in ordered]
 
 
-def _check_schemes(group: tuple) -> tuple:
+def _check_schemes(group: tuple) -> Optional[bytes]:
+    """The group's reports, as :func:`~symconv.core.workers.send` packs them (None: the parent checks them)."""
+    from symconv.core.workers import send
     from symconv.schemes import check_scheme
 
-    return tuple(check_scheme(scheme) for scheme in group)
+    return send(tuple(check_scheme(scheme) for scheme in group))
+
+
+def _reports(group: tuple, sent: Optional[bytes]) -> tuple:
+    from symconv.core.workers import receive
+    from symconv.schemes import check_scheme
+
+    return tuple(check_scheme(scheme) for scheme in group) if sent is None else receive(sent)
 
 
 def build_document(box: Optional[Box] = None, schemes: bool = True,
@@ -230,7 +239,8 @@ def build_document(box: Optional[Box] = None, schemes: bool = True,
         step("the gradient")
         backward = GradientSection(gradient(), prove(known["gradient"]), check_gradient(box))
         step("the padding schemes")
-        checked = {report.scheme.name: report for future in pending for report in future.result()}
+        checked = {report.scheme.name: report for group, future in zip(groups, pending)
+                   for report in _reports(group, future.result())}
         reports = tuple(checked[s.name] for s in builtin)
         if progress is not None:
             progress("render", "", total, total)

@@ -14,9 +14,7 @@ enumerates the box, and the result is a :class:`~symconv.schemes.model.ClaimResu
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Optional, Sequence
@@ -30,7 +28,7 @@ from symconv.core.errors import ParameterError, SchemeError
 from symconv.core.printing import text
 from symconv.core.steps import Step
 from symconv.core.validation import positive
-from symconv.core.workers import FORK_UNSAFE, can_fork, forked_pool
+from symconv.core.workers import FORK_UNSAFE, can_fork, forked_pool, receive, send
 from symconv.proof import Theorem, prove
 from symconv.schemes.domain import DEFAULT_BOUND, MAX_BOUND, domain
 from symconv.schemes.model import ClaimResult, Scheme, a, claim_result, o, show_case, sides, terminating
@@ -212,7 +210,7 @@ def _run(work: Sequence[tuple[str, Callable[[], Any]]], task: str,
             for n, (item, job) in enumerate(work):
                 report(item)
                 sent = pending[n].get()
-                found.append(job() if sent is None else pickle.loads(sent))  # noqa: S301 - from our own fork
+                found.append(job() if sent is None else receive(sent))
             if failed is not None:
                 raise failed
         finally:
@@ -226,35 +224,8 @@ def _run(work: Sequence[tuple[str, Callable[[], Any]]], task: str,
 
 
 def _do(n: int) -> Optional[bytes]:
-    """Item ``n``'s result, pickled so that it reads back exactly as it is; None: the parent runs it itself."""
+    """Item ``n``'s result, as :func:`~symconv.core.workers.send` packs it; None: the parent runs it itself."""
     try:
-        result = _WORK[n]()
-        sent = _exact(result)
-        return sent if pickle.loads(sent) == result else None  # noqa: S301 - our own bytes, from our own fork
+        return send(_WORK[n]())
     except BaseException:  # noqa: B036 - the parent runs it again and raises what it raises, where it would
         return None
-
-
-# sympy pickles an expression as its class called on its arguments, which evaluates it again: Mod(x + s, s,
-# evaluate=False) would come back as Mod(x, s). These come back exactly as they were (and _do checks that
-# everything does).
-_UNEVALUATED = (sympy.Add, sympy.Mul, sympy.Pow, sympy.Mod, sympy.floor, sympy.ceiling, sympy.Max, sympy.Min,
-                sympy.Abs, sympy.Eq, sympy.Ne, sympy.Ge, sympy.Gt, sympy.Le, sympy.Lt, sympy.And, sympy.Or,
-                sympy.Not)
-
-
-class _ExactPickler(pickle.Pickler):
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) in _UNEVALUATED:
-            return _unevaluated, (type(obj), obj.args)
-        return NotImplemented
-
-
-def _unevaluated(cls: Any, args: tuple) -> sympy.Basic:
-    return cls(*args, evaluate=False)
-
-
-def _exact(value: Any) -> bytes:
-    buffer = io.BytesIO()
-    _ExactPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-    return buffer.getvalue()
