@@ -390,7 +390,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
             from symconv.present.document import build_document
 
             with _progress(args) as progress:
-                document = build_document(progress=progress)
+                document = build_document(progress=progress, coq="coq" in formats)
             files = planned_files(document, formats, template_dir)
             summary = {"cases": document.cases, "failures": document.failures}
         written = write_files(files, output)

@@ -76,3 +76,22 @@ def test_fraction_is_remembered_and_still_right():
     x = S.i / (S.s - 1) + sympy.Rational(1, 2)
     assert terms.fraction(x) == terms.fraction(x) == (2 * S.i + S.s - 1, 2 * S.s - 2)
     assert terms.fraction(S.i / (1 - S.s)) == (-S.i, S.s - 1)
+
+
+def test_files_exported_where_the_schemes_were_checked_are_the_export_s_own(cores):
+    """``render`` has the scheme workers export their own proofs (they have the expressions built): the files are
+    the ones the export makes, and one under another name than the export's is made again."""
+    from symconv.core.workers import receive
+    from symconv.present import document as D
+    from symconv.schemes import scheme
+
+    reports, files = receive(D._check_schemes((scheme("causal"), scheme("valid")), True))
+    proofs = [proof for report in reports for proof in D._report_proofs(report)]
+    serial = export_proofs(proofs)
+    assert list(files) == serial and len(serial) > 4
+    with exporting(proofs, ready=files) as made:
+        assert made() == serial
+    elsewhere = tuple(dataclasses.replace(f, stem=f.stem + "_elsewhere", text="(* not this *)") for f in files)
+    with exporting(proofs, ready=elsewhere) as made:
+        assert made() == serial
+    assert not multiprocessing.active_children()

@@ -86,6 +86,8 @@ class Document:
     schemes: tuple[Any, ...] = ()
     matrix: Optional[MatrixSection] = None
     gradient: Optional[GradientSection] = None
+    #: The Coq files of the schemes' proofs, exported by the workers that proved them (``build_document(coq=True)``)
+    coq_files: tuple[Any, ...] = ()
 
     @property
     def cases(self) -> int:
@@ -102,12 +104,17 @@ class Document:
         found = [section.proof for section in self.sections] + list(self.theorems)
         found += [self.gradient.proof] if self.gradient else []
         for report in self.schemes:
-            found += [result.proof for _, result in report.padding] + [result.proof for result in report.claims]
-            found += [report.transposed.recovers.proof] if report.transposed is not None else []
+            found += _report_proofs(report)
         unique: dict[str, Proof] = {}
         for proof in found:
             unique.setdefault(proof.name, proof)
         return tuple(unique.values())
+
+
+def _report_proofs(report: Any) -> list[Proof]:
+    """A scheme report's proofs: its sides', its claims', the transpose's."""
+    found = [result.proof for _, result in report.padding] + [result.proof for result in report.claims]
+    return found + ([report.transposed.recovers.proof] if report.transposed is not None else [])
 
 
 @dataclass(frozen=True)
@@ -184,30 +191,50 @@ def _scheme_groups(schemes: list) -> list[tuple]:
     return [tuple(group) for _, group in ordered]
 
 
-def _check_schemes(group: tuple) -> Optional[bytes]:
-    """The group's reports, as :func:`~symconv.core.workers.send` packs them (None: the parent checks them)."""
+def _check_schemes(group: tuple, coq: bool) -> Optional[bytes]:
+    """The group's reports and, with ``coq``, their proofs' Coq files, as :func:`~symconv.core.workers.send` packs
+    them (None: the parent checks them). Exported here, the proofs find the expressions their check built."""
     from symconv.core.workers import send
     from symconv.schemes import check_scheme
 
-    return send(tuple(check_scheme(scheme) for scheme in group))
+    reports = tuple(check_scheme(scheme) for scheme in group)
+    return send((reports, _coq_files(reports) if coq else ()))
 
 
-def _reports(group: tuple, sent: Optional[bytes]) -> tuple:
+def _coq_files(reports: tuple) -> tuple:
+    """The Coq file of each proof the reports prove, under its own name's stem; one the export refuses is left to
+    the parent's export, which says why."""
+    from symconv.core.errors import ParameterError
+    from symconv.proof.coq import export_proof
+
+    files, seen = [], set()
+    for proof in (proof for report in reports for proof in _report_proofs(report)):
+        if proof.status == "proved" and proof.certificate is not None and proof.name not in seen:
+            seen.add(proof.name)
+            try:
+                files.append(export_proof(proof))
+            except ParameterError:
+                pass
+    return tuple(files)
+
+
+def _received(group: tuple, sent: Optional[bytes]) -> tuple[tuple, tuple]:
     from symconv.core.workers import receive
     from symconv.schemes import check_scheme
 
-    return tuple(check_scheme(scheme) for scheme in group) if sent is None else receive(sent)
+    return (tuple(check_scheme(scheme) for scheme in group), ()) if sent is None else receive(sent)
 
 
 def build_document(box: Optional[Box] = None, schemes: bool = True,
-                   progress: Optional[Callable[[str, str, int, int], None]] = None) -> Document:
+                   progress: Optional[Callable[[str, str, int, int], None]] = None, coq: bool = False) -> Document:
     """Assemble every derivation, proof, check and example, and check the built-in padding schemes.
 
     The schemes are checked in worker processes (they are independent of the
     rest), so a two-core machine builds the whole document in about half the time.
     ``box`` is the enumeration box of the checks (by default, :class:`Box`'s).
     ``progress(task, item, done, total)``, if given, is called before each part
-    (a relationship, the theorems, the schemes) and once at the end.
+    (a relationship, the theorems, the schemes) and once at the end. With ``coq``,
+    the workers also export the schemes' proofs to Coq (``Document.coq_files``).
     """
     box = Box() if box is None else box
     from symconv.schemes import builtin_schemes
@@ -215,7 +242,7 @@ def build_document(box: Optional[Box] = None, schemes: bool = True,
     builtin = list(builtin_schemes().values()) if schemes else []
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         groups = _scheme_groups(builtin)
-        pending = [pool.submit(_check_schemes, group) for group in groups]
+        pending = [pool.submit(_check_schemes, group, coq) for group in groups]
         known = theorems()
         catalogue = relationships()
         total, done = len(catalogue) + 3, 0
@@ -239,8 +266,12 @@ def build_document(box: Optional[Box] = None, schemes: bool = True,
         step("the gradient")
         backward = GradientSection(gradient(), prove(known["gradient"]), check_gradient(box))
         step("the padding schemes")
-        checked = {report.scheme.name: report for group, future in zip(groups, pending)
-                   for report in _reports(group, future.result())}
+        checked: dict[str, Any] = {}
+        exported: list[Any] = []
+        for group, future in zip(groups, pending):
+            reports, files = _received(group, future.result())
+            checked.update((report.scheme.name, report) for report in reports)
+            exported += files
         reports = tuple(checked[s.name] for s in builtin)
         if progress is not None:
             progress("render", "", total, total)
@@ -248,4 +279,4 @@ def build_document(box: Optional[Box] = None, schemes: bool = True,
         title="Convolution arithmetic for deep learning",
         box=box, general=(output_size(), transposed()), sections=tuple(sections),
         theorems=general_proofs, kronecker=kronecker, schemes=reports,
-        matrix=build_matrix_section(), gradient=backward)
+        matrix=build_matrix_section(), gradient=backward, coq_files=tuple(exported))

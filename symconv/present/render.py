@@ -403,7 +403,7 @@ def planned_files(document, formats: Iterable[str], template_dir: Optional[Path]
             from symconv.proof.coq import exported_stems, exporting, project_file
 
             coq = {name: f"coq/{stem}.v" for name, stem in exported_stems(document.proofs).items()}
-            exported = stack.enter_context(exporting(document.proofs))
+            exported = stack.enter_context(exporting(document.proofs, document.coq_files))
         files.update(_documents(document, formats, template_dir, coq))
         coq_files = exported()
     if coq_files:

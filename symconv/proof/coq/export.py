@@ -288,21 +288,26 @@ def _export_numbered(number: int) -> tuple[int, Optional[CoqFile]]:
 
 
 @contextlib.contextmanager
-def exporting(proofs: Iterable[Proof]) -> Iterator[Callable[[], list[CoqFile]]]:
+def exporting(proofs: Iterable[Proof], ready: Iterable[CoqFile] = ()) -> Iterator[Callable[[], list[CoqFile]]]:
     """:func:`export_proofs` of ``proofs``, started at once in forked workers while the block goes on.
 
     The block is given a function that waits for the files and returns them, as :func:`export_proofs` would
     (the same files, in the same order; a refusal raises as there). On one core, or where processes cannot be
     forked, the export runs when that function is called. Workers ignore Ctrl-C and are stopped when the
-    block ends, however it ends.
+    block ends, however it ends. ``ready`` are files exported elsewhere (by the workers that proved the
+    theorems): one is taken as it is when it has the file name this export gives its theorem.
     """
     global _JOBS
     proved = _proved(proofs)
     stems = unique_stems(proved)
     jobs = [(proof, stems[name]) for name, proof in proved.items()]
-    workers = min(os.cpu_count() or 1, len(jobs) // 8)
+    given = {file.theorem: file for file in ready}
+    done = {n: given[proof.name] for n, (proof, stem) in enumerate(jobs)
+            if proof.name in given and given[proof.name].stem == stem}
+    todo = [n for n in range(len(jobs)) if n not in done]
+    workers = min(os.cpu_count() or 1, len(todo) // 8)
     if not can_fork(workers):
-        yield lambda: [export_proof(proof, stem) for proof, stem in jobs]
+        yield lambda: [done[n] if n in done else export_proof(*jobs[n]) for n in range(len(jobs))]
         return
     _JOBS = jobs
     try:
@@ -310,10 +315,10 @@ def exporting(proofs: Iterable[Proof]) -> Iterator[Callable[[], list[CoqFile]]]:
     finally:
         _JOBS = []
     try:
-        pending = pool.map_async(_export_numbered, range(len(jobs)), chunksize=1)
+        pending = pool.map_async(_export_numbered, todo, chunksize=1)
 
         def result() -> list[CoqFile]:
-            files: dict[int, Optional[CoqFile]] = dict(pending.get())
+            files: dict[int, Optional[CoqFile]] = {**dict(pending.get()), **done}
             return [files[n] or export_proof(*jobs[n]) for n in range(len(jobs))]
 
         yield result
