@@ -187,6 +187,16 @@ def test_scheme_check_reports_each_claim():
     assert [(c.status, c.counterexample) for c in report.claims] == [(c.status, c.counterexample) for c in plain.claims]
 
 
+def test_a_shortest_form_searched_after_a_failed_claim_is_a_step_of_its_own():
+    from symconv.schemes import declare
+
+    wrong = declare("wrong", "k // 2", "k // 2", claims=["o == i"])  # false for even k: searched for afterwards
+    calls, hook = _recorder()
+    assert check_scheme(wrong, progress=hook).claims[0].status == "false"
+    seen = _well_formed(calls)["scheme check wrong"]
+    assert ("the output size's shortest form", seen[-1][1] - 1, seen[-1][2]) in seen
+
+
 def test_scheme_compare_reports_each_scheme():
     calls, hook = _recorder()
     schemes = list(builtin_schemes().values())

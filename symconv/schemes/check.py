@@ -142,13 +142,19 @@ def _check(scheme: Scheme, bound: int, progress: Optional[Callable[[str, str, in
     padding = tuple((key, next(results)) for key, _ in sides(scheme))
     claims = [next(results) for _ in scheme.claims]
 
+    steps_taken = len(work)
     if not claimed:
         simplest_size = next(results)
     elif size_forms and any(claims[n].status == "proved" and {scheme.claims[n].lhs, scheme.claims[n].rhs}
                             == {o, size_forms[0]} for n in claimed):
         simplest_size = size_forms[0]
-    else:
+    else:  # one step more than the progress bar was told
+        if progress is not None:
+            progress(task, "the output size's shortest form", steps_taken, steps_taken + 1)
         simplest_size = output_size(scheme)
+        steps_taken += 1
+    if progress is not None:
+        progress(task, "", steps_taken, steps_taken)
     if scheme.where:
         steps.append(Step(Tuple(*scheme.where), "where the scheme applies"))
     if simplest_size != raw:
@@ -175,7 +181,7 @@ def _run(work: Sequence[tuple[str, Callable[[], Any]]], task: str,
     and ``meanwhile()`` run here while they work. ``gate = (n, judge)``: ``judge`` sees the first ``n`` results
     before any later one is taken, and may stop the work by raising.
 
-    ``progress`` is called before each item (one at a time) or as each arrives (in parallel), and once at the end.
+    ``progress`` is called before each item (one at a time) or as each arrives (in parallel); the caller ends it.
     A worker's item that raised is run again here, in order, so an error is the one the serial check raises, at
     the same point.
     """
@@ -218,8 +224,6 @@ def _run(work: Sequence[tuple[str, Callable[[], Any]]], task: str,
             pool.join()
     if total == gate[0]:
         gate[1](found)
-    if progress is not None:
-        progress(task, "", total, total)
     return found, extra
 
 
