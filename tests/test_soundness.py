@@ -182,3 +182,38 @@ def test_known_false_statement_is_not_proved(statement, hypotheses, witness, req
     assert item.theorem.hypotheses == hypotheses and item.evaluate(witness) is False
     if proof.counterexample is not None:
         assert counterexample_fault(item, proof.counterexample) == ""
+
+
+# --- sympy 1.14's wrong remainders (sympy/sympy#28744, #29757) -------------------------------------------------------
+# Mod(2*Mod(x, y), 3) is evaluated as Mod(2*Mod(x, y)**2, 3): once made that way, a false claim read as true.
+
+def test_a_false_claim_that_sympy_would_make_true_is_not_proved():
+    from symconv.schemes import check_scheme, declare
+
+    claims = ["(2 * (k % s)) % 3 == (2 * (k % s) * (k % s)) % 3",  # false: k = 2, s = 3 gives 1 against 2
+              "(2 * (k % s)) % 3 == ((2 * (k % s)) - 3 * ((2 * (k % s)) // 3))"]  # true
+    false, true = check_scheme(declare("knotted", "0", "0", claims=claims), bound=8).claims
+    assert false.status == "false" and false.counterexample is not None
+    assert true.status == "holds-enumerated" and "sympy/sympy#28744" in true.proof.reason
+
+
+def test_the_kernel_reasons_about_no_remainder_sympy_evaluates_wrongly():
+    from symconv.core.rebuild import mod
+    from symconv.proof import certificate as C
+    from symconv.proof.checker import CheckError, check
+    from symconv.proof.prover import search
+
+    x, y = sympy.Symbol("x", integer=True), sympy.Symbol("y", integer=True)
+    knot = mod(2 * sympy.Mod(x, 3), 3)  # kept as written: the number sympy would get wrong
+    assert knot.args[0] == 2 * sympy.Mod(x, 3)
+    claim = Theorem("knot", "a remainder of a remainder", sympy.Le(knot, 2), (), (), (x,))
+    proof = prove(claim)
+    assert proof.status == "unproved" and "sympy/sympy#28744" in proof.reason
+    with pytest.raises(CheckError, match="remainder inside a product"):
+        check(claim, search(Theorem("plain", "", sympy.Ge(sympy.Mod(x, 3), 0), (), (), (x,))))
+    # A certificate that makes one on the way (y = x mod 3 put into (2y) mod 5) is refused where it appears.
+    made = Theorem("made", "", sympy.Le(sympy.Mod(2 * y, 5), 4), (Eq(y, sympy.Mod(x, 3)),), (), (x, y))
+    forged = C.Certificate((C.Fact("eq", y - sympy.Mod(x, 3)),), C.Relation("ge", 4 - sympy.Mod(2 * y, 5)),
+                           C.Substitute(y, 0, C.Linear()))
+    with pytest.raises(CheckError, match="remainder inside a product"):
+        check(made, forged)

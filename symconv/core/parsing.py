@@ -51,6 +51,7 @@ from sympy import Symbol
 from sympy.logic.boolalg import Boolean
 
 from symconv.core.errors import ParseError
+from symconv.core.rebuild import mod
 from symconv.core.symbols import d, i, k, o, p, s
 
 MAX_TEXT_LENGTH = 1000  #: characters
@@ -335,7 +336,7 @@ class _Reader:
         # ((-p - 2) mod (k + 1), (i - 2) mod (2k + 1)) each rewriting undoes the last until Python's
         # stack runs out. A remainder kept unsimplified would loop again at the next substitution.
         try:
-            return sympy.Mod(value, modulus)
+            return mod(value, modulus)  # kept as written where sympy would evaluate it wrongly
         except RecursionError:
             x, m = (self.text[self.start(part):self.column(part.end_col_offset)] for part in (left, right))
             self.fail(node, f"sympy cannot simplify this remainder (its rewriting never ends); write the same "
