@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 import sympy
 
 from symconv.core.errors import SymconvError
+from symconv.core.rebuild import mod as mod_built
 from symconv.proof import Theorem
 
 BIG = 10**6
@@ -86,7 +87,7 @@ _MEANING: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "*": (lambda *xs: math.prod(xs), lambda *xs: sympy.Mul(*xs)),
     "floor": (_floor_div, lambda a, b: sympy.floor(a / b)),
     "ceiling": (_ceil_div, lambda a, b: sympy.ceiling(a / b)),
-    "mod": (_mod, sympy.Mod),
+    "mod": (_mod, mod_built),  # as symconv's parser builds it: sympy 1.14 evaluates some remainders wrongly
     "max": (max, sympy.Max),
     "min": (min, sympy.Min),
     "abs": (abs, sympy.Abs),
@@ -600,6 +601,23 @@ def parity(draft: _Draft, truth: bool):
 
 # --- adversarial families ------------------------------------------------------------------
 
+def nested_mod(draft: _Draft, truth: bool):
+    """Remainders in products. False: a remainder of such a product, written as sympy 1.14 evaluates it, squaring
+    the inner remainder (sympy/sympy#28744), wrong at the point. True: the same products outside a remainder,
+    which the kernel reads as usual (a remainder of one it refuses to reason about, so it is never proved)."""
+    m1, m1_value = draft.modulus(least=3)
+    e = draft.linear(draft.multiple(m1_value, 2))  # E mod m1 is 2 at the point
+    c = draft.choices.integer(2, 5)
+    m2_value = draft.choices.choice([v for v in range(3, 8) if (2 * c) % v != 0])  # 2c and 4c differ mod m2
+    inner = mod(e, m1)
+    if truth:
+        if draft.choices.integer(0, 1):
+            return "c*Mod(E, m1) <= c*(m1 - 1)", le(c * inner, c * (m1 - 1)), []
+        return "floor(c*Mod(E, m1)/m2) >= 0", ge(floor_div(c * inner, m2_value), 0), []
+    return ("Mod(c*Mod(E, m1), m2) == Mod(c*Mod(E, m1)**2, m2), sympy's rewriting",
+            eq(mod(c * inner, m2_value), mod(c * inner * inner, m2_value)), [])
+
+
 def max_min(draft: _Draft, truth: bool):
     c = draft.number()
     variant = draft.choices.integer(0, 4)
@@ -776,7 +794,7 @@ REGULAR: dict[str, Callable] = {
     "multiply-positive": multiply_positive, "division-identity": division_identity, "parity": parity,
 }
 ADVERSARIAL = ("max-min", "ne-chain", "piecewise", "reciprocal", "definition-chain", "contradictory",
-               "repeated-hypotheses", "pinned", "far")
+               "repeated-hypotheses", "pinned", "far", "nested-mod")
 FAMILIES = (*REGULAR, *ADVERSARIAL, "verbatim")
 
 
@@ -818,7 +836,7 @@ def generate(choices, family: str, truth: bool, name: str = "item") -> Item:
         return _make_item(name, family, variant, truth, statement, hypotheses, definitions,
                           point=draft.point, adversarial=True, malformed=malformed)
     builder = {"max-min": max_min, "ne-chain": ne_chain, "piecewise": piecewise_family,
-               "reciprocal": reciprocal_family, "pinned": pinned}[family]
+               "reciprocal": reciprocal_family, "pinned": pinned, "nested-mod": nested_mod}[family]
     variant, statement, hypotheses = builder(draft, truth)
     return _make_item(name, family, variant, truth, statement, hypotheses, point=draft.point, adversarial=True)
 
