@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 import sympy
 
 from symconv.core.errors import SymconvError
-from symconv.core.rebuild import mod as mod_built
+from symconv.core.guards import evaluated
 from symconv.proof import Theorem
 
 BIG = 10**6
@@ -74,7 +74,7 @@ def _built(kind):
     """``kind(*args)``, unevaluated only where sympy's own simplification recurses without end."""
     def build(*args):
         try:
-            return kind(*args)
+            return evaluated(kind, args)  # as symconv's parser builds it (symconv.core.guards)
         except RecursionError:  # sympy 1.14: Piecewise((X, X >= Y), (Y, True)) for some linear X, Y
             return kind(*args, evaluate=False)
 
@@ -85,12 +85,13 @@ def _built(kind):
 _MEANING: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "+": (lambda *xs: sum(xs), lambda *xs: sympy.Add(*xs)),
     "*": (lambda *xs: math.prod(xs), lambda *xs: sympy.Mul(*xs)),
-    "floor": (_floor_div, lambda a, b: sympy.floor(a / b)),
-    "ceiling": (_ceil_div, lambda a, b: sympy.ceiling(a / b)),
-    "mod": (_mod, mod_built),  # as symconv's parser builds it: sympy 1.14 evaluates some remainders wrongly
-    "max": (max, sympy.Max),
-    "min": (min, sympy.Min),
-    "abs": (abs, sympy.Abs),
+    # built as symconv's parser builds them: sympy 1.14 evaluates some wrongly (symconv.core.guards)
+    "floor": (_floor_div, lambda a, b: evaluated(sympy.floor, (a / b,))),
+    "ceiling": (_ceil_div, lambda a, b: evaluated(sympy.ceiling, (a / b,))),
+    "mod": (_mod, lambda a, b: evaluated(sympy.Mod, (a, b))),
+    "max": (max, lambda *xs: evaluated(sympy.Max, xs)),
+    "min": (min, lambda *xs: evaluated(sympy.Min, xs)),
+    "abs": (abs, lambda x: evaluated(sympy.Abs, (x,))),
     "1/": (_reciprocal, lambda a: sympy.Integer(1) / a),
     "<=": (operator.le, _built(sympy.Le)),
     "<": (operator.lt, _built(sympy.Lt)),

@@ -12,6 +12,8 @@ from sympy import Abs, And, Eq, Ge, Max, Min, Mod, ceiling, floor
 from sympy.core.parameters import evaluate
 
 from symconv.core import rebuild
+from symconv.core.guards import suspect
+from symconv.core.numeric import compile_expr
 from symconv.core.rebuild import xreplace
 
 x, y = sympy.symbols("x y", integer=True)
@@ -40,15 +42,32 @@ mappings = st.tuples(st.dictionaries(st.sampled_from([x, y, m]), st.one_of(leave
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(expressions, relations), mappings, st.booleans())
-def test_the_same_tree_as_sympy(expr, mapping, warm):
+@given(st.one_of(expressions, relations), mappings, st.booleans(), st.lists(st.integers(-9, 9), min_size=4,
+                                                                             max_size=4))
+def test_the_same_tree_as_sympy(expr, mapping, warm, point):
     expected = expr.xreplace(mapping)
     if not warm:
         rebuild._BUILT.clear()
     got = xreplace(expr, mapping)
-    assert got == expected and sympy.srepr(got) == sympy.srepr(expected)
     again = xreplace(expr, mapping)  # now from the table
-    assert again == expected and sympy.srepr(again) == sympy.srepr(expected)
+    assert sympy.srepr(again) == sympy.srepr(got)
+    if suspect(got) is None and suspect(expected) is None:
+        assert got == expected and sympy.srepr(got) == sympy.srepr(expected)
+    else:  # where sympy 1.14 can go wrong, a node is kept as written: it must have the right value
+        with evaluate(False):
+            written = expr.xreplace(mapping)
+        values = dict(zip(SYMBOLS, point))
+        values[n] = abs(values[n]) + 1
+        values[m] = abs(values[m])
+        assert compile_expr(got, SYMBOLS)(*values.values()) == compile_expr(written, SYMBOLS)(*values.values())
+
+
+def test_a_node_sympy_would_get_wrong_is_kept_as_written():
+    k = sympy.Symbol("k", integer=True, positive=True)
+    squared = xreplace(Mod(x, 3), {x: 2 * Mod(y, n)})  # sympy: Mod(2*Mod(y, n)**2, 3)
+    assert squared == Mod(2 * Mod(y, n), 3, evaluate=False)
+    whole = xreplace(floor(x / 6), {x: k * (2 * k + 4)})  # sympy: k(2k + 4)/6, "an integer"
+    assert isinstance(whole, floor) and whole.subs(k, 2) == 2
 
 
 def test_a_rebuilt_node_is_evaluated_as_sympy_evaluates_it():

@@ -194,26 +194,60 @@ def test_a_false_claim_that_sympy_would_make_true_is_not_proved():
               "(2 * (k % s)) % 3 == ((2 * (k % s)) - 3 * ((2 * (k % s)) // 3))"]  # true
     false, true = check_scheme(declare("knotted", "0", "0", claims=claims), bound=8).claims
     assert false.status == "false" and false.counterexample is not None
-    assert true.status == "holds-enumerated" and "sympy/sympy#28744" in true.proof.reason
+    assert true.status == "holds-enumerated" and "sympy 1.14 evaluates wrongly" in true.proof.reason
 
 
 def test_the_kernel_reasons_about_no_remainder_sympy_evaluates_wrongly():
-    from symconv.core.rebuild import mod
+    from symconv.core.guards import evaluated
     from symconv.proof import certificate as C
     from symconv.proof.checker import CheckError, check
     from symconv.proof.prover import search
 
     x, y = sympy.Symbol("x", integer=True), sympy.Symbol("y", integer=True)
-    knot = mod(2 * sympy.Mod(x, 3), 3)  # kept as written: the number sympy would get wrong
+    knot = evaluated(sympy.Mod, (2 * sympy.Mod(x, 3), 3))  # kept as written: the number sympy would get wrong
     assert knot.args[0] == 2 * sympy.Mod(x, 3)
     claim = Theorem("knot", "a remainder of a remainder", sympy.Le(knot, 2), (), (), (x,))
     proof = prove(claim)
-    assert proof.status == "unproved" and "sympy/sympy#28744" in proof.reason
-    with pytest.raises(CheckError, match="remainder inside a product"):
+    assert proof.status == "unproved" and "sympy 1.14 evaluates wrongly" in proof.reason
+    with pytest.raises(CheckError, match="sympy 1.14 evaluates wrongly"):
         check(claim, search(Theorem("plain", "", sympy.Ge(sympy.Mod(x, 3), 0), (), (), (x,))))
     # A certificate that makes one on the way (y = x mod 3 put into (2y) mod 5) is refused where it appears.
     made = Theorem("made", "", sympy.Le(sympy.Mod(2 * y, 5), 4), (Eq(y, sympy.Mod(x, 3)),), (), (x, y))
     forged = C.Certificate((C.Fact("eq", y - sympy.Mod(x, 3)),), C.Relation("ge", 4 - sympy.Mod(2 * y, 5)),
                            C.Substitute(y, 0, C.Linear()))
-    with pytest.raises(CheckError, match="remainder inside a product"):
+    with pytest.raises(CheckError, match="sympy 1.14 evaluates wrongly appeared"):
+        check(made, forged)
+
+
+def test_a_false_claim_that_sympy_calls_an_integer_is_not_proved():
+    # sympy 1.14 calls k(2k + 4)/6 an integer (it counts only the twos of 6): floor(...) and mod 6 came out wrong
+    from symconv.schemes import check_scheme, declare
+
+    claims = ["(k * (2 * k + 4)) // 6 * 6 == k * (2 * k + 4)", "(k * (2 * k + 4)) % 6 == 0",  # false at k = 2
+              "(k * (2 * k + 4)) // 6 <= k * k"]  # true
+    first, second, third = check_scheme(declare("misjudged", "0", "0", claims=claims), bound=8).claims
+    assert first.status == second.status == "false" and first.counterexample["k"] == second.counterexample["k"] == 2
+    assert third.status == "holds-enumerated"
+
+
+def test_the_kernel_reasons_about_no_product_sympy_misjudges():
+    from symconv.core.guards import evaluated
+    from symconv.proof import certificate as C
+    from symconv.proof.checker import CheckError, check
+    from symconv.proof.prover import search
+
+    x, y = sympy.Symbol("x", integer=True, positive=True), sympy.Symbol("y", integer=True, positive=True)
+    part = evaluated(floor, (x * (2 * x + 4) / 6,))
+    assert isinstance(part, floor)  # sympy would have made it x(2x + 4)/6
+    claim = Theorem("misjudged", "", sympy.Le(part, x * x), (), (), (x,))
+    assert prove(claim).status == "unproved"
+    with pytest.raises(CheckError, match="sympy 1.14 evaluates wrongly"):
+        check(claim, search(Theorem("plain", "", sympy.Le(floor(x / 6), x), (), (), (x,))))
+    # y = 6 put into floor(x(2x + 4)/y) makes one: the search expands first (floor(x²/3 + 2x/3), a true claim it
+    # proves), but a certificate that keeps the product is refused where it appears
+    made = Theorem("made", "", sympy.Le(floor(x * (2 * x + 4) / y), x * x), (Eq(y, 6),), (), (x, y))
+    assert prove(made).status == "proved"
+    forged = C.Certificate((C.Fact("eq", y - 6),), C.Relation("ge", x * x - floor(x * (2 * x + 4) / y)),
+                           C.Substitute(y, 0, C.Linear()))
+    with pytest.raises(CheckError, match="sympy 1.14 evaluates wrongly appeared"):
         check(made, forged)

@@ -51,7 +51,7 @@ from sympy import Symbol
 from sympy.logic.boolalg import Boolean
 
 from symconv.core.errors import ParseError
-from symconv.core.rebuild import mod
+from symconv.core.guards import evaluated
 from symconv.core.symbols import d, i, k, o, p, s
 
 MAX_TEXT_LENGTH = 1000  #: characters
@@ -218,7 +218,7 @@ class _Reader:
                 if len(node.args) != 2:
                     self.fail(node.func, f"{name} takes exactly 2 arguments, got {len(node.args)}")
                 left, right = (self.expr(arg, depth + 1) for arg in node.args)
-                return _RELATION_CALLS[name](left, right)
+                return evaluated(_RELATION_CALLS[name], (left, right))
         self.fail(node, _CLAIM)
 
     def comparison(self, node: ast.Compare, depth: int) -> Boolean:
@@ -228,7 +228,7 @@ class _Reader:
                 self.fail_operator(left, right, "only == != < <= > >= may compare")
         values = [self.expr(operand, depth + 1) for operand in operands]
         return sympy.And(*(
-            _COMPARISONS[type(op)](left, right)
+            evaluated(_COMPARISONS[type(op)], (left, right))
             for op, left, right in zip(node.ops, values, values[1:])
         ))
 
@@ -297,7 +297,7 @@ class _Reader:
         if op is ast.Div:
             return left / self.divisor(node.right, depth + 1)
         if op is ast.FloorDiv:
-            return sympy.floor(left / self.divisor(node.right, depth + 1))
+            return evaluated(sympy.floor, (left / self.divisor(node.right, depth + 1),))
         if op is ast.Mod:
             return self.mod(node, node.left, node.right, left, self.divisor(node.right, depth + 1))
         return _ARITHMETIC[op](left, self.expr(node.right, depth + 1))
@@ -323,12 +323,12 @@ class _Reader:
         if name in _ROUNDING:
             self.rounding += 1
             try:
-                return function(self.expr(args[0], depth + 1))
+                return evaluated(function, (self.expr(args[0], depth + 1),))
             finally:
                 self.rounding -= 1
         if function is sympy.Mod:
             return self.mod(node, args[0], args[1], self.expr(args[0], depth + 1), self.divisor(args[1], depth + 1))
-        return function(*(self.expr(arg, depth + 1) for arg in args))
+        return evaluated(function, tuple(self.expr(arg, depth + 1) for arg in args))
 
     def mod(self, node: ast.expr, left: ast.expr, right: ast.expr, value: sympy.Expr,
             modulus: sympy.Expr) -> sympy.Expr:
@@ -336,7 +336,7 @@ class _Reader:
         # ((-p - 2) mod (k + 1), (i - 2) mod (2k + 1)) each rewriting undoes the last until Python's
         # stack runs out. A remainder kept unsimplified would loop again at the next substitution.
         try:
-            return mod(value, modulus)  # kept as written where sympy would evaluate it wrongly
+            return evaluated(sympy.Mod, (value, modulus))  # as written where sympy would evaluate it wrongly
         except RecursionError:
             x, m = (self.text[self.start(part):self.column(part.end_col_offset)] for part in (left, right))
             self.fail(node, f"sympy cannot simplify this remainder (its rewriting never ends); write the same "

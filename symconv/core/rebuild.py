@@ -14,7 +14,7 @@ sympy's.
 >>> xreplace(Max(x, y) + 1, {y: x + 1}) == (Max(x, y) + 1).xreplace({y: x + 1})
 True
 
-One exception: a remainder is built with :func:`mod`, which keeps as written the remainders sympy evaluates wrongly.
+One exception: a node sympy 1.14 would evaluate wrongly is kept as written (:func:`symconv.core.guards.evaluated`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from typing import Any, Mapping
 
 import sympy
 from sympy.core.parameters import global_parameters
+
+from symconv.core.guards import evaluated
 
 #: Nodes kept at most; the table starts again when it is full (a long session cannot grow it without bound).
 MAX_NODES = 50_000
@@ -46,33 +48,8 @@ def build(func: Any, args: tuple) -> sympy.Basic:
         pass
     if len(_BUILT) >= MAX_NODES:
         _BUILT.clear()
-    node = _BUILT[key] = mod(*args) if func is sympy.Mod and global_parameters.evaluate else func(*args)
+    node = _BUILT[key] = evaluated(func, args) if global_parameters.evaluate else func(*args)
     return node
-
-
-def mod(dividend: Any, divisor: Any) -> sympy.Expr:
-    """``Mod(dividend, divisor)`` as sympy evaluates it, except where sympy gets it wrong: then as written.
-
-    sympy 1.14 squares a remainder that is a factor of the dividend when it takes a whole factor out of a product
-    (sympy/sympy#28744, #29757): ``Mod(2*Mod(x, y), 3)`` becomes ``Mod(2*Mod(x, y)**2, 3)``, a different number
-    (x = 2, y = 3: 1 against 2). A dividend or divisor with a remainder inside a product is therefore never handed
-    to sympy's evaluation; the unevaluated ``Mod`` is exact.
-
-    >>> from sympy import Symbol
-    >>> x, y = Symbol("x", integer=True), Symbol("y", integer=True, positive=True)
-    >>> mod(2 * sympy.Mod(x, y), 3), mod(x + 2 * y, y)
-    (Mod(2*Mod(x, y), 3), Mod(x, y))
-    """
-    if remainder_in_a_product(dividend) or remainder_in_a_product(divisor):
-        return sympy.Mod(dividend, divisor, evaluate=False)
-    return sympy.Mod(dividend, divisor)
-
-
-def remainder_in_a_product(expr: Any) -> bool:
-    """Whether some product in ``expr`` has a remainder somewhere inside it (where sympy's ``Mod`` goes wrong)."""
-    if not isinstance(expr, sympy.Basic) or not expr.has(sympy.Mod):
-        return False
-    return any(isinstance(node, sympy.Mul) and node.has(sympy.Mod) for node in sympy.preorder_traversal(expr))
 
 
 def _replace(expr: sympy.Basic, mapping: Mapping) -> tuple[Any, bool]:

@@ -48,8 +48,7 @@ def check(theorem: Theorem, certificate: C.Certificate, seconds: float = MAX_SEC
         raise CheckError(f"certificate has more than {MAX_NODES} steps")
     statement, hypotheses = _unfold(theorem)
     if _knotted(statement):
-        raise CheckError("the statement has a remainder with a remainder inside a product in it, which sympy "
-                         "evaluates wrongly (sympy/sympy#28744): not checked")
+        raise CheckError("the statement has a part sympy 1.14 evaluates wrongly (symconv.core.guards): not checked")
     allowed = [fact for variable in theorem.variables for fact in _signs(variable)]
     allowed += [fact for hypothesis in hypotheses if not _knotted(hypothesis) for fact in _facts_of(hypothesis)]
     for fact in certificate.facts:
@@ -84,17 +83,25 @@ def _unfold(theorem: Theorem) -> tuple[sympy.Basic, list[sympy.Basic]]:
 
 @functools.lru_cache(maxsize=8192)
 def _knotted(formula: sympy.Basic) -> bool:
-    """Whether a remainder in ``formula`` has, in its dividend or divisor, a product with a remainder in it.
-
-    sympy 1.14 evaluates such a remainder wrongly when it takes a factor out of the product (it squares the
-    inner remainder); the checker never lets its arithmetic touch one.
-    """
+    """Whether ``formula`` holds a part sympy 1.14 evaluates wrongly (see :mod:`symconv.core.guards`; this is the
+    checker's own test of the same two faults): a remainder with a remainder inside a product in its arguments, a
+    remainder by an integer of a dividend that would make such a product, or the product itself, a coefficient
+    with an even denominator other than a power of two times a factor sympy knows is even (k(2k + 4)/6)."""
     formula = sympy.sympify(formula)
-    if not formula.has(Mod):
-        return False
-    return any(isinstance(node, Mod) and any(isinstance(inner, sympy.Mul) and inner.has(Mod)
-                                             for arg in node.args for inner in sympy.preorder_traversal(arg))
-               for node in sympy.preorder_traversal(formula))
+    for node in sympy.preorder_traversal(formula):
+        if isinstance(node, sympy.Mul):
+            number = node.as_coeff_Mul()[0]
+            if number.is_Rational and number.q % 2 == 0 and number.q != 2 ** (int(number.q).bit_length() - 1) \
+                    and any(f.is_even for f in node.args if f is not number):
+                return True
+        elif isinstance(node, Mod):
+            dividend, divisor = node.args
+            if any(isinstance(inner, sympy.Mul) and inner.has(Mod)
+                   for arg in node.args for inner in sympy.preorder_traversal(arg)):
+                return True
+            if divisor.is_Integer and divisor != 0 and _knotted(dividend / divisor):
+                return True
+    return False
 
 
 def _goal_knotted(goal: C.Goal) -> bool:
@@ -256,7 +263,7 @@ class _Replay:
         if time.monotonic() > self.deadline:
             raise CheckError("the check ran out of time")
         if any(_knotted(e) for _, e in facts) or _goal_knotted(goal):
-            self.fail(node, "a remainder with a remainder inside a product, which sympy evaluates wrongly")
+            self.fail(node, "a part sympy 1.14 evaluates wrongly appeared (symconv.core.guards)")
         getattr(self, "_" + type(node).__name__.lower())(node, facts, goal)
 
     def _linear(self, node: C.Linear, facts, goal) -> None:

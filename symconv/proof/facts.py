@@ -9,13 +9,13 @@ same from the theorem with code of its own, and compares.
 
 from __future__ import annotations
 
-import functools
 from typing import Optional
 
 import sympy
 from sympy import Abs, Max, Min, Mod, ceiling, floor
 
-from symconv.core.rebuild import remainder_in_a_product, xreplace
+from symconv.core.guards import suspect
+from symconv.core.rebuild import xreplace
 from symconv.proof import certificate as C
 from symconv.proof.theorem import Theorem
 
@@ -38,24 +38,11 @@ def unfold(theorem: Theorem, max_ops: int) -> tuple[sympy.Basic, list[sympy.Basi
     for symbol, value in reversed(theorem.definitions):
         statement = xreplace(statement, {symbol: value})
         hypotheses = [xreplace(h, {symbol: value}) for h in hypotheses]
-    knot = tangled(statement)
+    knot = suspect(statement)
     if knot is not None:
-        raise Unsupported(f"the kernel does not reason about {knot}: a remainder with a remainder inside a product "
-                          "in it, which sympy 1.14 evaluates wrongly (sympy/sympy#28744)")
+        raise Unsupported(f"the kernel does not reason about {knot}, which sympy 1.14 evaluates wrongly "
+                          "(symconv.core.guards)")
     return statement, hypotheses
-
-
-@functools.lru_cache(maxsize=8192)
-def tangled(formula: sympy.Basic) -> Optional[sympy.Basic]:
-    """A remainder in ``formula`` whose dividend or divisor has a remainder inside a product, else None.
-
-    sympy 1.14 evaluates some of those wrongly (:func:`symconv.core.rebuild.mod`), and the search's arithmetic
-    (expanding, substituting) would rebuild them; the kernel reasons about none of them.
-    """
-    if not isinstance(formula, sympy.Basic) or not formula.has(Mod):
-        return None
-    return next((node for node in sympy.preorder_traversal(formula)
-                 if isinstance(node, Mod) and any(remainder_in_a_product(arg) for arg in node.args)), None)
 
 
 def as_facts(relation: sympy.Basic) -> list[tuple[str, sympy.Expr]]:

@@ -35,9 +35,10 @@ import sympy
 from sympy import Abs, Max, Min, Mod, ceiling, floor
 
 from symconv.core import symbols as S
+from symconv.core.guards import suspect
 from symconv.core.rebuild import xreplace
 from symconv.proof import certificate as C
-from symconv.proof.facts import Unsupported, as_facts, as_goal, foreign, tangled, unfold
+from symconv.proof.facts import Unsupported, as_facts, as_goal, foreign, unfold
 from symconv.proof.farkas import combination
 from symconv.proof.farkas import integer_polynomial as _integer_polynomial
 from symconv.proof.farkas import polynomial as _polynomial
@@ -114,8 +115,8 @@ def search(theorem: Theorem, budget: Optional[Budget] = None) -> C.Certificate:
         elif variable.is_nonnegative:
             facts.append(("ge", variable, f"{variable} ≥ 0"))
     for number, hypothesis in enumerate(hypotheses, 1):
-        if tangled(hypothesis) is not None:
-            continue  # the kernel reasons about none of those remainders; a hypothesis left out is only weaker
+        if suspect(hypothesis) is not None:
+            continue  # sympy 1.14 evaluates a part of it wrongly (symconv.core.guards); left out is only weaker
         for kind, expr in as_facts(hypothesis):
             if foreign(expr) is None:  # a fact the kernel cannot read is left out, which is only weaker
                 facts.append((kind, expr, f"hypothesis {number}"))
@@ -187,10 +188,15 @@ def _goal_atoms(goal: C.Goal, kinds) -> set:
     return set().union(*(_goal_atoms(part, kinds) for part in goal.parts))
 
 
-def _goal_tangle(goal: C.Goal) -> Optional[sympy.Basic]:
+@functools.lru_cache(maxsize=8192)
+def _suspect(expr: sympy.Basic) -> Optional[sympy.Basic]:
+    return suspect(expr)
+
+
+def _goal_suspect(goal: C.Goal) -> Optional[sympy.Basic]:
     if isinstance(goal, C.Relation):
-        return tangled(goal.expr)
-    return next((t for t in map(_goal_tangle, goal.parts) if t is not None), None)
+        return _suspect(goal.expr)
+    return next((t for t in map(_goal_suspect, goal.parts) if t is not None), None)
 
 
 def _replace_goal(goal: C.Goal, mapping: dict) -> C.Goal:
@@ -232,9 +238,9 @@ class _Searcher:
     # 1-3: simplify the state, then close it
     def prove(self, facts: list, goal: C.Goal, depth: int) -> C.Node:
         self.budget.charge()
-        knot = next((t for t in (*(tangled(e) for _, e in facts), _goal_tangle(goal)) if t is not None), None)
-        if knot is not None:  # never made from a starting state without one; checked all the same
-            raise _Fail(f"a remainder sympy evaluates wrongly appeared: {knot}")
+        knot = next((t for t in (*(_suspect(e) for _, e in facts), _goal_suspect(goal)) if t is not None), None)
+        if knot is not None:  # a substitution made one (s = 6 put into floor(k(2k + 4)/s)): not reasoned about
+            raise _Fail(f"{knot} appeared, which sympy 1.14 evaluates wrongly (symconv.core.guards)")
         atoms = _goal_atoms(goal, _DIVISIONS + _CHOICES).union(*(_atoms(e, _DIVISIONS + _CHOICES) for _, e in facts))
         found = self.substitution(facts, atoms, solve=False)
         if found is not None:
