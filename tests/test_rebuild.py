@@ -145,3 +145,12 @@ def test_every_node_built_has_the_value_written(tree, point):
     values[m] = abs(values[m])
     built = _built(tree)
     assert compile_expr(built, SYMBOLS)(*values.values()) == compile_expr(tree, SYMBOLS)(*values.values())
+
+
+def test_the_shared_formulas_build_as_the_parser_does():
+    from symconv.core import rules
+
+    k = sympy.Symbol("k", integer=True, positive=True)
+    size = rules.floor_count(k * (2 * k + 4), 1, 6, 1, 0, 0)  # ⌊(k(2k + 4) - 1)/6⌋ + 1: 3 at k = 2
+    assert size.xreplace({k: sympy.Integer(2)}) == 3
+    assert sympy.floor((k * (2 * k + 4) - 1) / 6).xreplace({k: sympy.Integer(2)}) + 1 != 3  # sympy alone

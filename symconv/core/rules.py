@@ -61,7 +61,9 @@ def floor_count(input_size: Any, kernel_size: Any, stride: Any, dilation: Any, b
     if _symbolic(reach, stride):
         from sympy import floor
 
-        return floor(reach / stride) + 1
+        from symconv.core.guards import evaluated
+
+        return evaluated(floor, (reach / stride,)) + 1
     return reach // stride + 1
 
 
@@ -78,7 +80,9 @@ def ceil_count(input_size: Any, kernel_size: Any, stride: Any, dilation: Any, be
     if _symbolic(reach, stride, start_limit):
         from sympy import Min, ceiling, floor
 
-        return Min(ceiling(reach / stride), floor(start_limit / stride)) + 1
+        from symconv.core.guards import evaluated
+
+        return evaluated(Min, (evaluated(ceiling, (reach / stride,)), evaluated(floor, (start_limit / stride,)))) + 1
     last = -(-reach // stride)
     return min(last, start_limit // stride) + 1
 
@@ -99,5 +103,7 @@ def ceiling_as_floor(numerator: Any, denominator: Any) -> Any:
     if _symbolic(shifted, denominator):
         from sympy import floor
 
-        return floor(shifted / denominator)
+        from symconv.core.guards import evaluated
+
+        return evaluated(floor, (shifted / denominator,))
     return shifted // denominator

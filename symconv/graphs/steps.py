@@ -40,6 +40,7 @@ import numpy as np
 import sympy
 
 from symconv.core.errors import ParameterError
+from symconv.core.guards import evaluated
 from symconv.layers.kinds import LayerAxis
 from symconv.layers.layer import Layer, apply, resolved
 from symconv.layers.regions import MAX_PERIOD, Regions, through_window
@@ -87,7 +88,7 @@ def slice_length(size: Any, start: Optional[int], stop: Optional[int], step: int
     # From the end, the start is max(size + start, 0), and last - max(a, 0) = min(last - a, last).
     reach = last - (start or 0) if start is None or start >= 0 else _min(last - size - start, last)
     if _symbolic(reach):
-        return sympy.ceiling(reach / step)
+        return evaluated(sympy.ceiling, (reach / step,))
     return -(-reach // step)
 
 

@@ -33,6 +33,7 @@ import sympy
 from symconv.core import symbols as S
 from symconv.core import validation as check
 from symconv.core.errors import ParameterError
+from symconv.core.guards import evaluated
 from symconv.guide.model import Equivalent
 from symconv.guide.shapes import Int, Padding, conv_output_size, each_axis, output_padding_rule
 
@@ -79,7 +80,7 @@ def transpose(kernel_size: Int, stride: Int = 1, padding: Padding = 0, dilation:
     else:
         values[S.i] = check.positive("input_size", input_size)
         i_prime = conv_output_size(input_size, kernel_size, stride, (before, after), dilation)
-    a = sympy.Mod(general.a.args[0].subs(values), stride)
+    a = evaluated(sympy.Mod, (general.a.args[0].subs(values), stride))
     if input_size is not None:
         values.update({S.a: a, S.i_prime: i_prime})
 
@@ -174,7 +175,8 @@ def _paddings(input_size, kernel_size, stride, dilation, output_size) -> Padding
     if output_size == "same":
         target = input_size
     elif output_size == "ceil":
-        target = -(-input_size // stride) if _numeric(input_size, stride) else sympy.ceiling(input_size / stride)
+        target = (-(-input_size // stride) if _numeric(input_size, stride)
+                  else evaluated(sympy.ceiling, (input_size / stride,)))
     elif isinstance(output_size, str):
         raise ParameterError("output_size", output_size, "output_size must be an integer, 'same' or 'ceil'")
     else:

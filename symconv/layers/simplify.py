@@ -31,6 +31,7 @@ import sympy
 from sympy import Eq, Expr, Symbol, ceiling, floor
 
 from symconv.core import rules, symbols
+from symconv.core.guards import evaluated
 from symconv.core.steps import Step
 from symconv.layers.layer import Layer, Size, Stack, apply, one_axis, scheme_padding
 
@@ -70,7 +71,7 @@ def _flatten(rounded: Expr) -> Expr:
     # G; then the identity with G = ⌊u⌋ drops the inner floor.
     if isinstance(rounded, ceiling):
         return rules.ceiling_as_floor(inner.args[0] + ceiling(c * beta), c)
-    return floor((inner.args[0] + floor(c * beta)) / c)
+    return evaluated(floor, ((inner.args[0] + floor(c * beta)) / c,))
 
 
 def _as_ceiling(rounded: Expr) -> Expr:
@@ -82,7 +83,7 @@ def _as_ceiling(rounded: Expr) -> Expr:
     shift = c * beta
     if c == 1 or not shift.is_integer or (shift + 1) % c != 0:
         return rounded
-    return ceiling(inner / c) + (shift + 1) / c - 1
+    return evaluated(ceiling, (inner / c,)) + (shift + 1) / c - 1
 
 
 def _ceil_mode(output: Expr, layer: Layer, size: Expr, padding: tuple[Size, Size]) -> Expr:
