@@ -202,20 +202,11 @@ def _check_schemes(group: tuple, coq: bool) -> Optional[bytes]:
 
 
 def _coq_files(reports: tuple) -> tuple:
-    """The Coq file of each proof the reports prove, under its own name's stem; one the export refuses is left to
-    the parent's export, which says why."""
-    from symconv.core.errors import ParameterError
-    from symconv.proof.coq import export_proof
+    """The Coq file of each proof the reports prove; one the export refuses is left to the parent's export, which
+    says why, and one whose name differs from the parent's is made again there."""
+    from symconv.proof.coq import export_proofs
 
-    files, seen = [], set()
-    for proof in (proof for report in reports for proof in _report_proofs(report)):
-        if proof.status == "proved" and proof.certificate is not None and proof.name not in seen:
-            seen.add(proof.name)
-            try:
-                files.append(export_proof(proof))
-            except ParameterError:
-                pass
-    return tuple(files)
+    return tuple(export_proofs([proof for report in reports for proof in _report_proofs(report)], refused={}))
 
 
 def _received(group: tuple, sent: Optional[bytes]) -> tuple[tuple, tuple]:

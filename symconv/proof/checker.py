@@ -1,7 +1,8 @@
 """The independent checker: re-checks every step of a certificate before ``proved`` is given.
 
 It shares no code with the prover beyond sympy's arithmetic (substitution through
-:mod:`symconv.core.rebuild` is sympy's own, each node built once): it unfolds the
+:mod:`symconv.core.rebuild` is sympy's own, each node built once, except the nodes
+:mod:`symconv.core.guards` keeps as written, which it refuses anyway): it unfolds the
 definitions, recomputes the starting facts and the goal from the theorem, and
 replays each rule of :mod:`.certificate` on its own copy of the state,
 verifying the rule's side conditions. It trusts nothing the certificate says
