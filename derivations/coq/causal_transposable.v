@@ -43,7 +43,7 @@ Proof. intros -> Hd. pose proof (Z.div_mod a d ltac:(lia)). pose proof (Z.mod_po
 Theorem causal_transposable :
   forall i k s d : Z,
   let o := ((i - 1) / s) + 1 in
-  let a := ((i + s - 1) mod s) in
+  let a := ((i - 1) mod s) in
   let o' := s * (o - 1) + a + 1 in
   1 <= i ->
   1 <= k ->
@@ -54,11 +54,11 @@ Theorem causal_transposable :
 Proof.
   intros i k s d.
   intros o. assert (Def1 : o = ((i - 1) / s) + 1) by reflexivity. clearbody o.
-  intros a. assert (Def2 : a = ((i + s - 1) mod s)) by reflexivity. clearbody a.
+  intros a. assert (Def2 : a = ((i - 1) mod s)) by reflexivity. clearbody a.
   intros o'. assert (Def3 : o' = s * (o - 1) + a + 1) by reflexivity. clearbody o'.
   intros H1 H2 H3 H4 H5.
   remember ((i - 1) / s) as t1 eqn:T1.
-  remember ((i + s - 1) mod s) as t2 eqn:T2.
+  remember ((i - 1) mod s) as t2 eqn:T2.
   rewrite Def3 in *. clear Def3 o'.
   rewrite Def2 in *. clear Def2 a.
   rewrite Def1 in *. clear Def1 o.
@@ -74,17 +74,17 @@ Proof.
   clear H1 H2 H3 H4 H5.
   assert (P1 : 0 <= s - 1).
   { clear - F4. lia. }
-  assert (X : exists q_1 r_2, i + s - q_1 * s - r_2 - 1 = 0 /\ 0 <= r_2 /\ 0 <= s - r_2 - 1).
-  { exists ((i + s - 1) / s), ((i + s - 1) mod s).
-    pose proof (Z.div_mod (i + s - 1) (s) ltac:(lia)).
-    pose proof (Z.mod_pos_bound (i + s - 1) (s) ltac:(lia)).
+  assert (X : exists q_1 r_2, i - q_1 * s - r_2 - 1 = 0 /\ 0 <= r_2 /\ 0 <= s - r_2 - 1).
+  { exists ((i - 1) / s), ((i - 1) mod s).
+    pose proof (Z.div_mod (i - 1) (s) ltac:(lia)).
+    pose proof (Z.mod_pos_bound (i - 1) (s) ltac:(lia)).
     lia. }
   destruct X as (q_1 & r_2 & F8 & F9 & F10). clear P1.
   assert (E : t2 = r_2) by (rewrite T2; symmetry; apply Z.mod_unique with (q := q_1); lia).
   rewrite E in *. clear E T2 t2.
-  assert (E : t1 = q_1 - 1) by (rewrite T1; symmetry; apply Z.div_unique with (r := r_2); lia).
+  assert (E : t1 = q_1) by (rewrite T1; symmetry; apply Z.div_unique with (r := r_2); lia).
   rewrite E in *. clear E T1 t1.
-  assert (E : i = q_1 * s + r_2 - s + 1) by lia.
+  assert (E : i = q_1 * s + r_2 + 1) by lia.
   rewrite E in *. clear E i.
   split.
   { clear - F10. lia. }

@@ -43,7 +43,7 @@ Proof. intros -> Hd. pose proof (Z.div_mod a d ltac:(lia)). pose proof (Z.mod_po
 Theorem full_transposable :
   forall i k s d : Z,
   let o := ((i + d * k - d - 1) / s) + 1 in
-  let a := ((i + s + d * k - d - 1) mod s) in
+  let a := ((i + d * k - d - 1) mod s) in
   let o' := s * (o - 1) + a - d * (k - 1) + 1 in
   1 <= i ->
   1 <= k ->
@@ -54,14 +54,17 @@ Theorem full_transposable :
 Proof.
   intros i k s d.
   intros o. assert (Def1 : o = ((i + d * k - d - 1) / s) + 1) by reflexivity. clearbody o.
-  intros a. assert (Def2 : a = ((i + s + d * k - d - 1) mod s)) by reflexivity. clearbody a.
+  intros a. assert (Def2 : a = ((i + d * k - d - 1) mod s)) by reflexivity. clearbody a.
   intros o'. assert (Def3 : o' = s * (o - 1) + a - d * (k - 1) + 1) by reflexivity. clearbody o'.
   intros H1 H2 H3 H4 H5.
   remember ((i + d * k - d - 1) / s) as t1 eqn:T1.
-  remember ((i + s + d * k - d - 1) mod s) as t2 eqn:T2.
+  remember ((i + d * k - d - 1) mod s) as t2 eqn:T2.
   rewrite Def3 in *. clear Def3 o'.
   rewrite Def2 in *. clear Def2 a.
   rewrite Def1 in *. clear Def1 o.
+  assert (E : t2 = ((i + s + d * k - d - 1) mod s)) by (rewrite T2; apply symconv_mod_shift with (k := -1); lia).
+  rewrite E in *. clear E T2 t2.
+  remember ((i + s + d * k - d - 1) mod s) as t3 eqn:T3.
   assert (F0 : 0 <= i - 1) by lia.
   assert (F1 : 0 <= i) by lia.
   assert (F2 : 0 <= k - 1) by lia.
@@ -71,7 +74,7 @@ Proof.
   assert (F6 : 0 <= d - 1) by lia.
   assert (F7 : 0 <= d) by lia.
   assert (F8 : 0 <= i + d * k - d - 1) by lia.
-  enough (G : 0 <= s - t2 - 1 /\ s * t1 + t2 + d - i - d * k + 1 = 0) by (pose proof (symconv_div_fact _ _ _ T1) as B1; specialize (B1 ltac:(lia)); pose proof (symconv_mod_fact _ _ _ T2) as B2; specialize (B2 ltac:(lia)); lia).
+  enough (G : 0 <= s - t3 - 1 /\ s * t1 + t3 + d - i - d * k + 1 = 0) by (pose proof (symconv_div_fact _ _ _ T1) as B1; specialize (B1 ltac:(lia)); pose proof (symconv_mod_fact _ _ _ T3) as B3; specialize (B3 ltac:(lia)); lia).
   clear H1 H2 H3 H4 H5.
   assert (P1 : 0 <= s - 1).
   { clear - F4. lia. }
@@ -81,8 +84,8 @@ Proof.
     pose proof (Z.mod_pos_bound (i + s + d * k - d - 1) (s) ltac:(lia)).
     lia. }
   destruct X as (q_1 & r_2 & F9 & F10 & F11). clear P1.
-  assert (E : t2 = r_2) by (rewrite T2; symmetry; apply Z.mod_unique with (q := q_1); lia).
-  rewrite E in *. clear E T2 t2.
+  assert (E : t3 = r_2) by (rewrite T3; symmetry; apply Z.mod_unique with (q := q_1); lia).
+  rewrite E in *. clear E T3 t3.
   assert (E : t1 = q_1 - 1) by (rewrite T1; symmetry; apply Z.div_unique with (r := r_2); lia).
   rewrite E in *. clear E T1 t1.
   assert (E : i = q_1 * s + d + r_2 - s - d * k + 1) by lia.

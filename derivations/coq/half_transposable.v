@@ -43,7 +43,7 @@ Proof. intros -> Hd. pose proof (Z.div_mod a d ltac:(lia)). pose proof (Z.mod_po
 Theorem half_transposable :
   forall i k s d : Z,
   let o := ((i + 2 * ((d * k - d) / 2) + d - d * k - 1) / s) + 1 in
-  let a := ((i + s + 2 * ((d * k - d) / 2) + d - d * k - 1) mod s) in
+  let a := ((i + 2 * ((d * k - d) / 2) + d - d * k - 1) mod s) in
   let o' := s * (o - 1) + a + d * (k - 1) - 2 * ((d * k - d) / 2) + 1 in
   1 <= i ->
   1 <= k ->
@@ -56,16 +56,19 @@ Theorem half_transposable :
 Proof.
   intros i k s d.
   intros o. assert (Def1 : o = ((i + 2 * ((d * k - d) / 2) + d - d * k - 1) / s) + 1) by reflexivity. clearbody o.
-  intros a. assert (Def2 : a = ((i + s + 2 * ((d * k - d) / 2) + d - d * k - 1) mod s)) by reflexivity. clearbody a.
+  intros a. assert (Def2 : a = ((i + 2 * ((d * k - d) / 2) + d - d * k - 1) mod s)) by reflexivity. clearbody a.
   intros o'. assert (Def3 : o' = s * (o - 1) + a + d * (k - 1) - 2 * ((d * k - d) / 2) + 1) by reflexivity. clearbody o'.
   intros H1 H2 H3 H4 H5 H6 H7.
   remember ((d * k - d) / 2) as t1 eqn:T1.
   remember ((i + 2 * t1 + d - d * k - 1) / s) as t2 eqn:T2.
-  remember ((i + s + 2 * t1 + d - d * k - 1) mod s) as t3 eqn:T3.
+  remember ((i + 2 * t1 + d - d * k - 1) mod s) as t3 eqn:T3.
   remember (k mod 2) as t4 eqn:T4.
   rewrite Def3 in *. clear Def3 o'.
   rewrite Def2 in *. clear Def2 a.
   rewrite Def1 in *. clear Def1 o.
+  assert (E : t3 = ((i + s + 2 * t1 + d - d * k - 1) mod s)) by (rewrite T3; apply symconv_mod_shift with (k := -1); lia).
+  rewrite E in *. clear E T3 t3.
+  remember ((i + s + 2 * t1 + d - d * k - 1) mod s) as t5 eqn:T5.
   assert (F0 : 0 <= i - 1) by lia.
   assert (F1 : 0 <= i) by lia.
   assert (F2 : 0 <= k - 1) by lia.
@@ -77,14 +80,14 @@ Proof.
   assert (F8 : s - 1 = 0) by lia.
   assert (F9 : t4 - 1 = 0) by lia.
   assert (F10 : 0 <= i + 2 * t1 + d - d * k - 1) by lia.
-  enough (G : 0 <= s - t3 - 1 /\ s * t2 + t3 + d * k - i - 2 * t1 - d + 1 = 0) by (pose proof (symconv_div_fact _ _ _ T1) as B1; specialize (B1 ltac:(lia)); pose proof (symconv_div_fact _ _ _ T2) as B2; specialize (B2 ltac:(lia)); pose proof (symconv_mod_fact _ _ _ T3) as B3; specialize (B3 ltac:(lia)); pose proof (symconv_mod_fact _ _ _ T4) as B4; specialize (B4 ltac:(lia)); lia).
+  enough (G : 0 <= s - t5 - 1 /\ s * t2 + t5 + d * k - i - 2 * t1 - d + 1 = 0) by (pose proof (symconv_div_fact _ _ _ T1) as B1; specialize (B1 ltac:(lia)); pose proof (symconv_div_fact _ _ _ T2) as B2; specialize (B2 ltac:(lia)); pose proof (symconv_mod_fact _ _ _ T4) as B4; specialize (B4 ltac:(lia)); pose proof (symconv_mod_fact _ _ _ T5) as B5; specialize (B5 ltac:(lia)); lia).
   clear H1 H2 H3 H4 H5 H6 H7.
   assert (E : s = 1) by lia.
   rewrite E in *. clear E s.
   assert (E : t2 = i + 2 * t1 + d - d * k - 1) by (rewrite T2; apply symconv_div_exact; lia).
   rewrite E in *. clear E T2 t2.
-  assert (E : t3 = 0) by (rewrite T3; apply symconv_mod_value with (k := i + d + 2 * t1 - d * k); lia).
-  rewrite E in *. clear E T3 t3.
+  assert (E : t5 = 0) by (rewrite T5; apply symconv_mod_value with (k := i + d + 2 * t1 - d * k); lia).
+  rewrite E in *. clear E T5 t5.
   assert (P1 : 0 <= 2 - 1).
   { clear. lia. }
   assert (X : exists q_1 r_2, k - 2 * q_1 - r_2 = 0 /\ 0 <= r_2 /\ 0 <= -r_2 + 1).
@@ -101,7 +104,7 @@ Proof.
   rewrite E in *. clear E k.
   assert (E : t1 = q_1 * d) by (rewrite T1; apply symconv_div_exact; lia).
   rewrite E in *. clear E T1 t1.
-  remember ((q_1 * d) / 1) as t5 eqn:T5.
+  remember ((q_1 * d) / 1) as t6 eqn:T6.
   assert (P2 : 0 <= 1 - 1).
   { clear. lia. }
   assert (X : exists q_3 r_4, q_1 * d - q_3 - r_4 = 0 /\ 0 <= r_4 /\ 0 <= -r_4).
@@ -110,8 +113,8 @@ Proof.
     pose proof (Z.mod_pos_bound (q_1 * d) (1) ltac:(lia)).
     lia. }
   destruct X as (q_3 & r_4 & F14 & F15 & F16). clear P2.
-  assert (E : t5 = q_3) by (rewrite T5; symmetry; apply Z.div_unique with (r := r_4); lia).
-  rewrite E in *. clear E T5 t5.
+  assert (E : t6 = q_3) by (rewrite T6; symmetry; apply Z.div_unique with (r := r_4); lia).
+  rewrite E in *. clear E T6 t6.
   assert (L1 : 0 <= 0).
   { clear. lia. }
   assert (L2 : 0 <= 0).

@@ -43,7 +43,7 @@ Proof. intros -> Hd. pose proof (Z.div_mod a d ltac:(lia)). pose proof (Z.mod_po
 Theorem tf_same_transposable :
   forall i k s d : Z,
   let o := ((i + (- ((-(Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1))) / 2)) + ((Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1)) / 2) + d - d * k - 1) / s) + 1 in
-  let a := ((i + (- ((-(Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1))) / 2)) + ((Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1)) / 2) + s + d - d * k - 1) mod s) in
+  let a := ((i + (- ((-(Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1))) / 2)) + ((Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1)) / 2) + d - d * k - 1) mod s) in
   let o' := s * (o - 1) + a + d * (k - 1) - (- ((-(Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1))) / 2)) - ((Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1)) / 2) + 1 in
   1 <= i ->
   1 <= k ->
@@ -54,7 +54,7 @@ Theorem tf_same_transposable :
 Proof.
   intros i k s d.
   intros o. assert (Def1 : o = ((i + (- ((-(Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1))) / 2)) + ((Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1)) / 2) + d - d * k - 1) / s) + 1) by reflexivity. clearbody o.
-  intros a. assert (Def2 : a = ((i + (- ((-(Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1))) / 2)) + ((Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1)) / 2) + s + d - d * k - 1) mod s)) by reflexivity. clearbody a.
+  intros a. assert (Def2 : a = ((i + (- ((-(Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1))) / 2)) + ((Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1)) / 2) + d - d * k - 1) mod s)) by reflexivity. clearbody a.
   intros o'. assert (Def3 : o' = s * (o - 1) + a + d * (k - 1) - (- ((-(Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1))) / 2)) - ((Z.max 0 (s * (- ((-i) / s)) + d * k - i - s - d + 1)) / 2) + 1) by reflexivity. clearbody o'.
   intros H1 H2 H3 H4 H5.
   remember (- ((-i) / s)) as t1 eqn:T1.
@@ -62,10 +62,13 @@ Proof.
   remember (- ((-t2) / 2)) as t3 eqn:T3.
   remember (t2 / 2) as t4 eqn:T4.
   remember ((i + t3 + t4 + d - d * k - 1) / s) as t5 eqn:T5.
-  remember ((i + t3 + t4 + s + d - d * k - 1) mod s) as t6 eqn:T6.
+  remember ((i + t3 + t4 + d - d * k - 1) mod s) as t6 eqn:T6.
   rewrite Def3 in *. clear Def3 o'.
   rewrite Def2 in *. clear Def2 a.
   rewrite Def1 in *. clear Def1 o.
+  assert (E : t6 = ((i + t3 + t4 + s + d - d * k - 1) mod s)) by (rewrite T6; apply symconv_mod_shift with (k := -1); lia).
+  rewrite E in *. clear E T6 t6.
+  remember ((i + t3 + t4 + s + d - d * k - 1) mod s) as t7 eqn:T7.
   assert (F0 : 0 <= i - 1) by lia.
   assert (F1 : 0 <= i) by lia.
   assert (F2 : 0 <= k - 1) by lia.
@@ -75,7 +78,7 @@ Proof.
   assert (F6 : 0 <= d - 1) by lia.
   assert (F7 : 0 <= d) by lia.
   assert (F8 : 0 <= i + t3 + t4 + d - d * k - 1) by lia.
-  enough (G : 0 <= s - t6 - 1 /\ s * t5 + t6 + d * k - i - t3 - t4 - d + 1 = 0) by (pose proof (symconv_ceil_fact _ _ _ T1) as B1; specialize (B1 ltac:(lia)); pose proof (symconv_ceil_fact _ _ _ T3) as B3; specialize (B3 ltac:(lia)); pose proof (symconv_div_fact _ _ _ T4) as B4; specialize (B4 ltac:(lia)); pose proof (symconv_div_fact _ _ _ T5) as B5; specialize (B5 ltac:(lia)); pose proof (symconv_mod_fact _ _ _ T6) as B6; specialize (B6 ltac:(lia)); lia).
+  enough (G : 0 <= s - t7 - 1 /\ s * t5 + t7 + d * k - i - t3 - t4 - d + 1 = 0) by (pose proof (symconv_ceil_fact _ _ _ T1) as B1; specialize (B1 ltac:(lia)); pose proof (symconv_ceil_fact _ _ _ T3) as B3; specialize (B3 ltac:(lia)); pose proof (symconv_div_fact _ _ _ T4) as B4; specialize (B4 ltac:(lia)); pose proof (symconv_div_fact _ _ _ T5) as B5; specialize (B5 ltac:(lia)); pose proof (symconv_mod_fact _ _ _ T7) as B7; specialize (B7 ltac:(lia)); lia).
   clear H1 H2 H3 H4 H5.
   assert (P1 : 0 <= s - 1).
   { clear - F4. lia. }
@@ -103,8 +106,8 @@ Proof.
       pose proof (Z.mod_pos_bound (i + s + d - d * k - 1) (s) ltac:(lia)).
       lia. }
     destruct X as (q_3 & r_4 & F13 & F14 & F15). clear P2.
-    assert (E : t6 = r_4) by (rewrite T6; symmetry; apply Z.mod_unique with (q := q_3); lia).
-    rewrite E in *. clear E T6 t6.
+    assert (E : t7 = r_4) by (rewrite T7; symmetry; apply Z.mod_unique with (q := q_3); lia).
+    rewrite E in *. clear E T7 t7.
     assert (E : t5 = q_3 - 1) by (rewrite T5; symmetry; apply Z.div_unique with (r := r_4); lia).
     rewrite E in *. clear E T5 t5.
     assert (F16 : 2 * i + s + q_1 * s + d + r_2 - q_3 * s - d * k - r_4 - 1 = 0) by lia.
@@ -129,8 +132,8 @@ Proof.
     rewrite E in *. clear E T3 t3.
     assert (E : t4 = d * k + q_5 - i - s - q_1 * s - d + 1) by (rewrite T4; symmetry; apply Z.div_unique with (r := r_6); lia).
     rewrite E in *. clear E T4 t4.
-    assert (E : t6 = 0) by (rewrite T6; apply symconv_mod_value with (k := -q_1); lia).
-    rewrite E in *. clear E T6 t6.
+    assert (E : t7 = 0) by (rewrite T7; apply symconv_mod_value with (k := -q_1); lia).
+    rewrite E in *. clear E T7 t7.
     assert (P4 : 0 <= s - 1).
     { clear - F4. lia. }
     assert (X : exists q_7 r_8, -s - q_1 * s - q_7 * s - r_8 = 0 /\ 0 <= r_8 /\ 0 <= s - r_8 - 1).

@@ -43,7 +43,7 @@ Proof. intros -> Hd. pose proof (Z.div_mod a d ltac:(lia)). pose proof (Z.mod_po
 Theorem torch_same_transposable :
   forall i k s d : Z,
   let o := ((i + (- ((d - d * k) / 2)) + ((d * k - d) / 2) + d - d * k - 1) / s) + 1 in
-  let a := ((i + s + (- ((d - d * k) / 2)) + ((d * k - d) / 2) + d - d * k - 1) mod s) in
+  let a := ((i + (- ((d - d * k) / 2)) + ((d * k - d) / 2) + d - d * k - 1) mod s) in
   let o' := s * (o - 1) + a + d * (k - 1) - (- ((d - d * k) / 2)) - ((d * k - d) / 2) + 1 in
   1 <= i ->
   1 <= k ->
@@ -55,16 +55,19 @@ Theorem torch_same_transposable :
 Proof.
   intros i k s d.
   intros o. assert (Def1 : o = ((i + (- ((d - d * k) / 2)) + ((d * k - d) / 2) + d - d * k - 1) / s) + 1) by reflexivity. clearbody o.
-  intros a. assert (Def2 : a = ((i + s + (- ((d - d * k) / 2)) + ((d * k - d) / 2) + d - d * k - 1) mod s)) by reflexivity. clearbody a.
+  intros a. assert (Def2 : a = ((i + (- ((d - d * k) / 2)) + ((d * k - d) / 2) + d - d * k - 1) mod s)) by reflexivity. clearbody a.
   intros o'. assert (Def3 : o' = s * (o - 1) + a + d * (k - 1) - (- ((d - d * k) / 2)) - ((d * k - d) / 2) + 1) by reflexivity. clearbody o'.
   intros H1 H2 H3 H4 H5 H6.
   remember (- ((d - d * k) / 2)) as t1 eqn:T1.
   remember ((d * k - d) / 2) as t2 eqn:T2.
   remember ((i + t1 + t2 + d - d * k - 1) / s) as t3 eqn:T3.
-  remember ((i + s + t1 + t2 + d - d * k - 1) mod s) as t4 eqn:T4.
+  remember ((i + t1 + t2 + d - d * k - 1) mod s) as t4 eqn:T4.
   rewrite Def3 in *. clear Def3 o'.
   rewrite Def2 in *. clear Def2 a.
   rewrite Def1 in *. clear Def1 o.
+  assert (E : t4 = ((i + s + t1 + t2 + d - d * k - 1) mod s)) by (rewrite T4; apply symconv_mod_shift with (k := -1); lia).
+  rewrite E in *. clear E T4 t4.
+  remember ((i + s + t1 + t2 + d - d * k - 1) mod s) as t5 eqn:T5.
   assert (F0 : 0 <= i - 1) by lia.
   assert (F1 : 0 <= i) by lia.
   assert (F2 : 0 <= k - 1) by lia.
@@ -75,14 +78,14 @@ Proof.
   assert (F7 : 0 <= d) by lia.
   assert (F8 : s - 1 = 0) by lia.
   assert (F9 : 0 <= i + t1 + t2 + d - d * k - 1) by lia.
-  enough (G : 0 <= s - t4 - 1 /\ s * t3 + t4 + d * k - i - t1 - t2 - d + 1 = 0) by (pose proof (symconv_ceil_fact _ _ _ T1) as B1; specialize (B1 ltac:(lia)); pose proof (symconv_div_fact _ _ _ T2) as B2; specialize (B2 ltac:(lia)); pose proof (symconv_div_fact _ _ _ T3) as B3; specialize (B3 ltac:(lia)); pose proof (symconv_mod_fact _ _ _ T4) as B4; specialize (B4 ltac:(lia)); lia).
+  enough (G : 0 <= s - t5 - 1 /\ s * t3 + t5 + d * k - i - t1 - t2 - d + 1 = 0) by (pose proof (symconv_ceil_fact _ _ _ T1) as B1; specialize (B1 ltac:(lia)); pose proof (symconv_div_fact _ _ _ T2) as B2; specialize (B2 ltac:(lia)); pose proof (symconv_div_fact _ _ _ T3) as B3; specialize (B3 ltac:(lia)); pose proof (symconv_mod_fact _ _ _ T5) as B5; specialize (B5 ltac:(lia)); lia).
   clear H1 H2 H3 H4 H5 H6.
   assert (E : s = 1) by lia.
   rewrite E in *. clear E s.
   assert (E : t3 = i + t1 + t2 + d - d * k - 1) by (rewrite T3; apply symconv_div_exact; lia).
   rewrite E in *. clear E T3 t3.
-  assert (E : t4 = 0) by (rewrite T4; apply symconv_mod_value with (k := i + d + t1 + t2 - d * k); lia).
-  rewrite E in *. clear E T4 t4.
+  assert (E : t5 = 0) by (rewrite T5; apply symconv_mod_value with (k := i + d + t1 + t2 - d * k); lia).
+  rewrite E in *. clear E T5 t5.
   assert (P1 : 0 <= 2 - 1).
   { clear. lia. }
   assert (X : exists q_1 r_2, d - d * k - 2 * q_1 - r_2 = 0 /\ 0 <= r_2 /\ 0 <= -r_2 + 1).

@@ -6,7 +6,7 @@ with the scheme's padding put in; nothing is derived twice.
 >>> from symconv.core.printing import text
 >>> from symconv.schemes import scheme
 >>> text(derived_a(scheme("valid")))
-'(i + s - d(k - 1) - 1) mod s'
+'(i - d(k - 1) - 1) mod s'
 >>> [text(side) for side in equivalent(scheme("causal")).padding]
 ['0', 'd(k - 1)']
 """
@@ -51,8 +51,14 @@ def _general() -> Equivalent:
 
 
 def derived_a(scheme: Scheme) -> sympy.Expr:
-    """``a = (i + p_l + p_r - d(k - 1) - 1) mod s``: the output_padding that recovers i (theorem round-trip)."""
-    return xreplace(_general().a, {S.p_l: scheme.before, S.p_r: scheme.after})
+    """``a = (i + p_l + p_r - d(k - 1) - 1) mod s``: the output_padding that recovers i (theorem round-trip).
+
+    The remainder is kept as the guide writes it, with the scheme's padding put into its dividend: sympy would
+    evaluate it again, rewriting ``E - 1`` as ``E + s - 1`` (a shortest-form search, and its proof, to undo).
+    """
+    dividend, modulus = _general().a.args
+    values = {S.p_l: scheme.before, S.p_r: scheme.after}
+    return sympy.Mod(xreplace(dividend, values), xreplace(modulus, values), evaluate=False)
 
 
 def output_padding(scheme: Scheme) -> sympy.Expr:
