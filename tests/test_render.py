@@ -293,3 +293,19 @@ def test_scheme_render_bad_input(capsys):
     code = main(["scheme", "render", "no-such-scheme"])
     err = capsys.readouterr().err
     assert code == 2 and "neither a built-in scheme nor an existing file" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("output_padding, claimed, says", [
+    ("(i + 2 * p - d * (k - 1) - 1) % s", "true", "transposable, the transpose with $a$ gives back every $i$"),
+    ("0", "false", "not transposable, the transpose with $a$ misses an $i$"),
+])
+def test_scheme_render_says_transposable_in_words(tmp_path, capsys, output_padding, claimed, says):
+    # the claim is the recovery theorem's name, not a formula: no italic $transposable$
+    scheme_file = tmp_path / "t.toml"
+    scheme_file.write_text(f'name = "t"\nparameters = ["p"]\nbefore = "p"\nafter = "p"\n'
+                           f'output_padding = "{output_padding}"\ntransposable = {claimed}\n')
+    out = tmp_path / "out"
+    assert main(["scheme", "render", str(scheme_file), "--format", "all", "--output", str(out), "--quiet"]) == 0
+    for name in ("scheme-t.md", "scheme-t.tex"):
+        written = (out / name).read_text()
+        assert says in written and "$transposable$" not in written and "~transposable" not in written
