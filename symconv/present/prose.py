@@ -289,7 +289,8 @@ def _layout(proof: Any) -> Layout:
     theorem = proof.theorem
     header = 1 + bool(theorem.definitions)
     steps = list(proof.steps[header:]) if len(proof.steps) >= header else []
-    definitions = tuple(sympy.Eq(symbol, value) for symbol, value in theorem.definitions)
+    # as written: evaluating a definition asks sympy's assumptions whether it holds, for nothing
+    definitions = tuple(sympy.Eq(symbol, value, evaluate=False) for symbol, value in theorem.definitions)
     hypotheses = tuple(h for h in theorem.hypotheses if h is not sympy.true)  # settled by the signs: not worth saying
     chain = _chain(theorem, steps)
     if chain is not None:
