@@ -158,7 +158,7 @@ def _check(scheme: Scheme, bound: int, progress: Optional[Callable[[str, str, in
     if scheme.where:
         steps.append(Step(Tuple(*scheme.where), "where the scheme applies"))
     if simplest_size != raw:
-        steps.append(Step(Eq(o, simplest_size), "the shortest form proved equal to it there"))
+        steps.append(Step(Eq(o, simplest_size, evaluate=False), "the shortest form proved equal to it there"))
 
     report_transposed = None
     if not scheme.ceil_mode:

@@ -83,8 +83,8 @@ def hints(scheme: Scheme, symbol: Symbol) -> list[sympy.Expr]:
 def simplest(expr: sympy.Expr, scheme: Scheme, scope: Domain, tries: Sequence[sympy.Expr]) -> sympy.Expr:
     """The shortest form the prover shows equal to ``expr`` wherever the scheme applies; ``tries`` are worth trying."""
     for candidate in candidates(expr, scheme, scope, tries):
-        theorem = Theorem(f"{scheme.name}-simplify", "simplified", Eq(candidate, expr), scope.hypotheses, (),
-                          scope.variables)
+        theorem = Theorem(f"{scheme.name}-simplify", "simplified", Eq(candidate, expr, evaluate=False),
+                          scope.hypotheses, (), scope.variables)
         if enumerate_cases(theorem, scope.ranges)[1] is not None:
             continue  # wrong on a case of the box, so never proved: not worth a search
         if prove(theorem, scope.ranges).status == "proved":
