@@ -278,11 +278,20 @@ def branchy(draw):
     return Graph(tuple(nodes))
 
 
+def _runs(graph: Graph, n: int) -> bool:
+    """The graph runs on ``n`` (brute force), and no tensor is so large that its Jacobian is slow to build."""
+    run = oracle_run(graph, n)
+    return run.ok and max(size[0] for size in run.sizes.values()) <= 600
+
+
 @SETTINGS
 @given(branchy(), st.integers(1, 40))
-def test_every_region_of_a_graph_matches_the_jacobian(graph, n):
-    assume(oracle_run(graph, n).ok and run_graph(graph, n).ok)
-    assume(max(size[0] for size in oracle_run(graph, n).sizes.values()) <= 600)
+def test_every_region_of_a_graph_matches_the_jacobian(graph, start):
+    # The first size from ``start`` on (round again from 1) that the graph runs on. Drawing the size blindly
+    # filtered out about 60% of the examples, and on about one Hypothesis seed in 40 the first ones so often that
+    # its health check failed the test (filter_too_much): a flake of a fresh clone, with no example database.
+    n = next((n for n in (*range(start, 41), *range(1, start)) if _runs(graph, n)), None)
+    assume(n is not None and run_graph(graph, n).ok)
     expected = spans(graph_jacobian(graph, n)["j"])
     (found,) = graph_regions(graph, n)
     assert found.regions == expected, (str(graph), n)
