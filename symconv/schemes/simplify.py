@@ -16,7 +16,7 @@ equal wherever the scheme applies, so a wrong form is never shown.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import sympy
 from sympy import Eq, Max, Min, Mod, Symbol, Tuple, ceiling, floor
@@ -83,53 +83,35 @@ def hints(scheme: Scheme, symbol: Symbol) -> list[sympy.Expr]:
 def simplest(expr: sympy.Expr, scheme: Scheme, scope: Domain, tries: Sequence[sympy.Expr]) -> sympy.Expr:
     """The shortest form the prover shows equal to ``expr`` wherever the scheme applies; ``tries`` are worth trying."""
     for candidate in candidates(expr, scheme, scope, tries):
-        if prove(_equation(candidate, expr, scheme, scope), scope.ranges).status == "proved":
+        theorem = Theorem(f"{scheme.name}-simplify", "simplified", Eq(candidate, expr, evaluate=False),
+                          scope.hypotheses, (), scope.variables)
+        if enumerate_cases(theorem, scope.ranges)[1] is not None:
+            continue  # wrong on a case of the box, so never proved: not worth a search
+        if prove(theorem, scope.ranges).status == "proved":
             return candidate
     return expr
 
 
 def candidates(expr: sympy.Expr, scheme: Scheme, scope: Domain, tries: Sequence[sympy.Expr]) -> list[sympy.Expr]:
-    """The forms :func:`simplest` tries, in its order (fewest operations first): each one agrees with ``expr`` on
-    every case of the scope's box (one that does not is never proved, so it is not worth a search); ``expr``
-    itself is not one."""
+    """The forms :func:`simplest` tries, in its order (fewest operations first); ``expr`` itself is not one."""
     substitutions = {h.lhs: h.rhs for h in scope.where if isinstance(h, Eq) and h.lhs.is_Symbol
                      and h.rhs.free_symbols <= set(scheme.variables)}
-
-    def agrees(form: sympy.Expr) -> bool:
-        return enumerate_cases(_equation(form, expr, scheme, scope), scope.ranges)[1] is None
-
-    return _candidates(expr, tries, substitutions, agrees)
+    return _candidates(expr, tries, substitutions)
 
 
-def _equation(form: sympy.Expr, expr: sympy.Expr, scheme: Scheme, scope: Domain) -> Theorem:
-    return Theorem(f"{scheme.name}-simplify", "simplified", Eq(form, expr, evaluate=False), scope.hypotheses, (),
-                   scope.variables)
-
-
-def _candidates(expr: sympy.Expr, hints: Sequence[sympy.Expr], substitutions: Mapping[Symbol, sympy.Expr],
-                agrees: Callable[[sympy.Expr], bool]) -> list:
+def _candidates(expr: sympy.Expr, hints: Sequence[sympy.Expr], substitutions: Mapping[Symbol, sympy.Expr]) -> list:
     """Simpler forms to try: each max/min case, the where's substitutions, ⌊x/m⌋ + 1 = ⌈(x + 1)/m⌉,
-    a mod without the multiples of its modulus, and the claims' sides; only those that ``agrees`` keeps.
-
-    A rewrite is first built as written, which is exact and cheap: sympy evaluates a node of a size (a floor, a
-    remainder) by asking its assumptions about the whole argument. Only a form that agrees with ``expr`` is then
-    built as sympy evaluates it, for its shortest writing.
-    """
-    rewrites: list[Mapping[sympy.Basic, sympy.Expr]] = [substitutions]
-    rewrites += [{atom: arg} for atom in expr.atoms(Max, Min) for arg in atom.args]
+    a mod without the multiples of its modulus, and the claims' sides."""
+    found = {_rewritten(expr, substitutions), *hints}
+    for atom in expr.atoms(Max, Min):
+        found |= {_rewritten(expr, {atom: arg}) for arg in atom.args}
     for atom in expr.atoms(Mod):
         # sympy writes (E - 1) mod s as (E + s - 1) mod s; the multiples of s can go.
         value, modulus = atom.args
         kept = [term for term in sympy.Add.make_args(value) if not (term / modulus).is_integer]
-        rewrites.append({atom: Mod(sympy.Add(*kept), modulus, evaluate=False)})
-    found = {hint for hint in hints if agrees(hint)}
-    for replacements in rewrites:
-        with sympy.evaluate(False):
-            written = _rewritten(expr, replacements)
-        if written is not None and agrees(written):
-            found.add(_rewritten(expr, replacements))
+        found.add(_rewritten(expr, {atom: Mod(sympy.Add(*kept), modulus, evaluate=False)}))
     found.discard(None)
-    found |= {_ceiling_form(c) for c in found}  # equal to a form that agrees: agrees too
+    found |= {_ceiling_form(c) for c in found}
     size = sympy.count_ops(expr)
     return sorted((c for c in found if c != expr and sympy.count_ops(c) < size and not c.has(o, a)),
                   key=lambda c: (sympy.count_ops(c), sympy.default_sort_key(c)))
