@@ -194,6 +194,8 @@ def test_simplifying_skips_only_forms_that_fail_on_the_box():
     from symconv.schemes.transpose import output_padding
 
     for sch, expr, symbol in [(scheme("tf-same"), output_padding(scheme("tf-same")), a),
+                              (scheme("tf-same"), raw_output_size(scheme("tf-same")), o),
+                              (scheme("pool-ceil"), raw_output_size(scheme("pool-ceil")), o),
                               (scheme("causal"), raw_output_size(scheme("causal")), o)]:
         scope = domain(sch, {})
         every = [c for c in _candidates(expr, hints(sch, symbol), {})
