@@ -327,6 +327,17 @@ def test_random_graphs_decide_exactly_what_the_oracle_runs(graph):
     _check_against_the_oracle(graph)
 
 
+def test_a_size_sympy_would_evaluate_wrongly_keeps_its_floor():
+    # Drawn by the test above: n5 is ⌈min(12, 2L)/6⌉, and renaming i to L through sympy's own xreplace made it
+    # min(12, 2L)/6 (1/3 at L = 1): sympy calls min(12, 2L)/6 an integer, counting only the twos of 6
+    # (sympy/sympy#28442). Every substitution in graphs and layers now goes through symconv.core.rebuild.
+    graph = parse_graph("x = input [L]; n1 = upsample f=2 (x); n4 = slice [:12:3] (n1); n5 = conv k=1 s=2 (n4)")
+    size = compile_expr(tensor_sizes(graph)["n5"][0], (axis_symbol("L"),))
+    assert [size(n) for n in range(1, 9)] == [oracle_run(graph, n).sizes["n5"][0] for n in range(1, 9)] \
+        == [1, 1, 1, 2, 2, 2, 2, 2]
+    _check_against_the_oracle(graph)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(["conv k=3 p=1", "pool k=2", "pool k=3 s=2 p=1 ceil", "conv k=3 s=2",
                                  "tconv k=2 s=2", "tconv k=3 s=2 p=1 op=1", "upsample f=2"]), min_size=1, max_size=6))

@@ -19,7 +19,7 @@ One exception: a node sympy 1.14 would evaluate wrongly is kept as written (:fun
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import sympy
 from sympy.core.parameters import global_parameters
@@ -67,3 +67,34 @@ def _replace(expr: sympy.Basic, mapping: Mapping) -> tuple[Any, bool]:
     if changed:
         return build(expr.func, tuple(args)), True
     return expr, False
+
+
+def replace(expr: Any, query: Callable[[Any], bool], value: Callable[[Any], Any]) -> Any:
+    """``expr.replace(query, value)`` for a test and a function: bottom up, each node whose arguments changed built
+    by :func:`build`, then given to ``value`` when ``query`` holds for it (a node that ``value`` made is not
+    offered again, as sympy's simultaneous replace does).
+
+    >>> from sympy import Symbol, ceiling, floor
+    >>> x = Symbol("x", integer=True)
+    >>> replace(floor(x / 2) + 1, lambda e: isinstance(e, floor), lambda e: ceiling(e.args[0] - 1))
+    ceiling(x/2 - 1) + 1
+    """
+    if not isinstance(expr, sympy.Basic):
+        return expr
+    return _replaced(expr, query, value)
+
+
+def _replaced(expr: sympy.Basic, query: Callable[[Any], bool], value: Callable[[Any], Any]) -> Any:
+    # sympy's Basic.replace (its walk and rec_replace), with build() where it calls rv.func(*newargs)
+    node = expr
+    if expr.args:
+        args = tuple(_replaced(arg, query, value) if isinstance(arg, sympy.Basic) else arg for arg in expr.args)
+        if args != expr.args:
+            node = build(expr.func, args)
+            if any(node == old and old != new for old, new in zip(expr.args, args)):
+                return node  # it became an argument that was itself replaced: not offered again
+    if query(node):
+        new = value(node)
+        if new is not None and new != node:
+            return new
+    return node

@@ -39,6 +39,7 @@ from sympy import Eq, Expr
 from symconv.core import symbols
 from symconv.core.errors import ParameterError, SymconvError
 from symconv.core.numeric import compile_expr
+from symconv.core.rebuild import xreplace
 from symconv.layers.alignment import InputSizes, _input_sizes, m
 from symconv.graphs.graph import Graph
 from symconv.graphs.sizes import Constant, Program, Steps, Stopped, analysis, expressions, run
@@ -341,7 +342,7 @@ def decide(program: Program) -> AxisDecision:
     rename = {symbols.i: program.symbol}
 
     def named(value: Any) -> Any:
-        return value if value is None or program.symbol == symbols.i else value.xreplace(rename)
+        return value if value is None or program.symbol == symbols.i else xreplace(value, rename)
 
     below = None if found.below is None else program.message(found.below.index, found.below.refused)
     cases = tuple(ResidueClass(case.residue, named(case.substitution), case.conditions, case.holds, case.start,

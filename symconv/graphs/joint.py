@@ -32,6 +32,7 @@ from sympy import Expr
 from symconv.core import symbols
 from symconv.core.errors import ParameterError
 from symconv.core.printing import text
+from symconv.core.rebuild import xreplace
 from symconv.graphs.decide import AxisDecision, valid_sizes
 from symconv.graphs.flat import FlatCheck, flat_checks
 from symconv.graphs.graph import Graph
@@ -194,7 +195,7 @@ def _tensor_sizes(graph: Graph, name: str) -> list[Expr]:
         else:
             program, index = place  # type: ignore[misc]
             expr = expressions(found.programs[program].steps)[index][0]
-            sizes.append(expr.xreplace({symbols.i: axis_symbol(program)}))  # type: ignore[union-attr]
+            sizes.append(xreplace(expr, {symbols.i: axis_symbol(program)}))
     return sizes
 
 

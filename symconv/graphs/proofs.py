@@ -30,6 +30,7 @@ import sympy
 
 from symconv.core import symbols
 from symconv.core.errors import ParameterError
+from symconv.core.rebuild import xreplace
 from symconv.graphs.decide import AxisDecision, valid_sizes
 from symconv.graphs.graph import Graph
 from symconv.graphs.sizes import analysis, axis_symbol, expressions
@@ -130,7 +131,8 @@ def prove_sizes(graph: Graph, valid: Optional[Mapping[str, AxisDecision]] = None
         if decision.minimum is None:
             continue
         symbol, named = symbols.i, axis_symbol(axis)  # claims in i, shown with the axis's name
-        conditions = [condition.xreplace({named: symbol}) for condition in decision.conditions if condition is not None]
+        conditions = [xreplace(condition, {named: symbol}) for condition in decision.conditions
+                      if condition is not None]
         if conditions:
             joined = sympy.And(*conditions, evaluate=False)
             lower = _decided_from(decision)
@@ -161,7 +163,7 @@ def prove_sizes(graph: Graph, valid: Optional[Mapping[str, AxisDecision]] = None
             progress("proofs", f"{axis}: {where}" if kind == "class" else f"the size of {where} along {axis}", done,
                      len(pending))
         status, reason = _status(theorem, deadline)
-        claims.append(Claim(kind, axis, where, str(theorem.statement.xreplace({symbols.i: axis_symbol(axis)})),
+        claims.append(Claim(kind, axis, where, str(xreplace(theorem.statement, {symbols.i: axis_symbol(axis)})),
                             status, reason))
     if progress is not None:
         progress("proofs", "", len(claims), len(claims))

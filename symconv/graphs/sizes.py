@@ -29,6 +29,7 @@ from sympy import Expr, Symbol
 
 from symconv.core import symbols
 from symconv.core.errors import ParameterError
+from symconv.core.rebuild import xreplace
 from symconv.core.validation import positive
 from symconv.graphs.flat import FlatCheck, flat_checks
 from symconv.graphs.graph import Graph, Node
@@ -270,8 +271,7 @@ def tensor_sizes(graph: Graph) -> dict[str, tuple[Optional[Expr], ...]]:
                 sizes.append(None)
             else:
                 program, index = place
-                sizes.append(exprs[program][index][0].xreplace(  # type: ignore[union-attr]
-                    {symbols.i: axis_symbol(program)}))
+                sizes.append(xreplace(exprs[program][index][0], {symbols.i: axis_symbol(program)}))
         result[node.name] = tuple(sizes)
     return result
 

@@ -28,6 +28,7 @@ from sympy import Eq, Expr, Poly, Symbol
 from symconv.core import symbols
 from symconv.core.errors import ParameterError, SymconvError
 from symconv.core.printing import text
+from symconv.core.rebuild import xreplace
 from symconv.core.steps import Step
 from symconv.core.validation import positive
 from symconv.layers.layer import Layer, Size, Stack, one_axis, remembered, resolved
@@ -228,7 +229,7 @@ def _case(residue: int, modulus: int, pairs: list[tuple[Size, Size]], i: Expr) -
             lhs, rhs = (_sympy(slope) * m + _sympy(intercept) for slope, intercept in (left, right))
             slope, intercept = left[0] - right[0], left[1] - right[1]
         else:  # a form _linear does not read: sympy substitutes and evaluates
-            lhs, rhs = (side.subs(i, substitution.rhs) for side in (lhs, rhs))
+            lhs, rhs = (xreplace(side, {i: substitution.rhs}) for side in (lhs, rhs))
             difference = sympy.expand(lhs - rhs)
             if not (difference.free_symbols <= {m} and difference.is_polynomial(m)) or Poly(difference, m).degree() > 1:
                 raise SymconvError(f"internal error: {text(difference)} is not linear in m"

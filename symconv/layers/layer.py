@@ -28,6 +28,7 @@ import sympy
 from symconv.core import symbols
 from symconv.core.errors import ParameterError, SchemeError
 from symconv.core.printing import text
+from symconv.core.rebuild import xreplace
 from symconv.layers.kinds import LABELS, STANDARD_KEYS, LayerAxis, LayerKind, layer_kind, spelled, taking
 
 Size = Union[int, sympy.Expr]
@@ -347,9 +348,9 @@ def scheme_padding(layer: Layer, input_size: Optional[Size], axis: int = 0) -> t
                              "its padding depends on the input size, so it has no fixed receptive field")
     values = {symbols.i: input_size, symbols.k: one.kernel_size, symbols.s: one.stride, symbols.d: one.dilation}
     for condition in chosen.where:
-        if condition.xreplace(values) is sympy.false:
+        if xreplace(condition, values) is sympy.false:
             raise ParameterError("scheme", layer.scheme, f"it needs {text(condition)}")
-    before, after = (side.xreplace(values) for side in sides)
+    before, after = (xreplace(side, values) for side in sides)
     return before, after
 
 
@@ -368,7 +369,7 @@ def apply(layer: Layer, size: Size, axis: int = 0) -> Size:
         from symconv import schemes
 
         values = {symbols.i: size, symbols.k: one.kernel_size, symbols.s: one.stride, symbols.d: one.dilation}
-        return schemes.output_size(schemes.scheme(layer.scheme)).xreplace(values)
+        return xreplace(schemes.output_size(schemes.scheme(layer.scheme)), values)
     return layer.kind.output_size(one, size)
 
 

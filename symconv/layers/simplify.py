@@ -32,6 +32,7 @@ from sympy import Eq, Expr, Symbol, ceiling, floor
 
 from symconv.core import rules, symbols
 from symconv.core.guards import evaluated
+from symconv.core.rebuild import replace, xreplace
 from symconv.core.steps import Step
 from symconv.layers.layer import Layer, Size, Stack, apply, one_axis, scheme_padding
 
@@ -105,7 +106,7 @@ def _ceil_mode(output: Expr, layer: Layer, size: Expr, padding: tuple[Size, Size
             floors = [arg for arg in m.args if isinstance(arg.as_coeff_Add()[1], floor)]
             if len(m.args) == 2 and len(ceilings) == 1 and len(floors) == 1:
                 chosen[m] = ceilings[0]
-        return output.xreplace(chosen)
+        return xreplace(output, chosen)
     return output
 
 
@@ -114,10 +115,10 @@ def _forms(layer: Layer, size: Expr) -> tuple[Expr, Expr, Expr]:
     output: Expr = sympy.sympify(apply(layer, size))
     if layer.ceil_mode:
         output = _ceil_mode(output, layer, size, scheme_padding(layer, size))
-    merged = output.replace(lambda e: isinstance(e, (floor, ceiling)), _flatten)
+    merged = replace(output, lambda e: isinstance(e, (floor, ceiling)), _flatten)
     if merged.has(sympy.Min):  # an unresolved ceil mode reads best as the kind wrote it
         return output, merged, merged
-    return output, merged, merged.replace(lambda e: isinstance(e, floor), _as_ceiling)
+    return output, merged, replace(merged, lambda e: isinstance(e, floor), _as_ceiling)
 
 
 @lru_cache(maxsize=64)

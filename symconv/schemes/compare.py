@@ -18,6 +18,7 @@ from symconv.core import symbols as S
 from symconv.core.errors import SchemeError
 from symconv.core.numeric import compile_expr
 from symconv.core.printing import text
+from symconv.core.rebuild import xreplace
 from symconv.core.validation import nonnegative, positive
 from symconv.schemes.domain import domain
 from symconv.schemes.model import Scheme, terminating
@@ -116,7 +117,7 @@ def _row(scheme: Scheme, k: int, s: int, d: int, sizes: Sequence[int], parameter
         values = [size, k, s, d, *(fixed[p] for p in scheme.parameters)]
         failed = [condition for condition, holds in conditions if not holds(*values)]
         if failed:
-            shown = " and ".join(text(c.xreplace(fixed)) if c.xreplace(fixed) not in (sympy.true, sympy.false)
+            shown = " and ".join(text(xreplace(c, fixed)) if xreplace(c, fixed) not in (sympy.true, sympy.false)
                                  else text(c) for c in failed)
             cells.append(Cell(size, None, None, None, None, f"needs {shown}"))
         elif not formulas["fits"](*values):
@@ -127,6 +128,6 @@ def _row(scheme: Scheme, k: int, s: int, d: int, sizes: Sequence[int], parameter
                               formulas["a"](*values) if "a" in formulas else None))
     # The simplest form holds where the scheme applies; elsewhere only the substituted one does.
     applicable = any(cell.output_size is not None for cell in cells)
-    size = (output_size(scheme) if applicable else raw).xreplace(fixed)
-    return Row(scheme, scheme.before.xreplace(fixed), scheme.after.xreplace(fixed), size,
-               None if output_padding is None else output_padding.xreplace(fixed), tuple(cells))
+    size = xreplace(output_size(scheme) if applicable else raw, fixed)
+    return Row(scheme, xreplace(scheme.before, fixed), xreplace(scheme.after, fixed), size,
+               None if output_padding is None else xreplace(output_padding, fixed), tuple(cells))
