@@ -16,6 +16,7 @@ RENDERING = ("jinja2", "symconv.present.render", "symconv.present.document")
 CASES = [
     (["shape", "conv", "-i", "224", "-k", "7", "-s", "2", "-p", "3"], ("sympy", "numpy", *KERNEL, *RENDERING)),
     (["shape", "pool", "-i", "224,160", "-k", "2"], ("sympy", "numpy", *KERNEL, *RENDERING)),
+    (["shape", "conv", "-i", "224", "-k", "7", "--json"], ("sympy", "numpy", *KERNEL, *RENDERING)),
     (["list"], (*KERNEL, *RENDERING)),
     (["show", "14"], (*KERNEL, *RENDERING)),
     (["transpose", "-k", "3", "-s", "2", "-p", "1", "-i", "6"], (*KERNEL, *RENDERING)),

@@ -312,7 +312,9 @@ class _Encoder:
         return data
 
     def value(self, expr: Any, at: dict) -> Any:
-        result = expr.xreplace(at)
+        from symconv.core.rebuild import xreplace  # sympy is loaded already: expr is one of its expressions
+
+        result = xreplace(expr, at)
         known = _number(result)
         return known if known is not None else self.expression(result, with_value=False)
 
