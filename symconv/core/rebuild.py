@@ -76,8 +76,9 @@ def replace(expr: Any, query: Callable[[Any], bool], value: Callable[[Any], Any]
 
     >>> from sympy import Symbol, ceiling, floor
     >>> x = Symbol("x", integer=True)
-    >>> replace(floor(x / 2) + 1, lambda e: isinstance(e, floor), lambda e: ceiling(e.args[0] - 1))
-    ceiling(x/2 - 1) + 1
+    >>> is_floor, as_ceiling = (lambda e: isinstance(e, floor)), (lambda e: ceiling(e.args[0]))
+    >>> replace(floor(x / 2) + 1, is_floor, as_ceiling), (floor(x / 2) + 1).replace(is_floor, as_ceiling)
+    (ceiling(x/2) + 1, ceiling(x/2) + 1)
     """
     if not isinstance(expr, sympy.Basic):
         return expr
