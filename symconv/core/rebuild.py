@@ -15,6 +15,8 @@ sympy's.
 True
 
 One exception: a node sympy 1.14 would evaluate wrongly is kept as written (:func:`symconv.core.guards.evaluated`).
+So every substitution into a size goes through here (:func:`xreplace`, and :func:`replace` for sympy's
+``replace``), never through sympy's own ``xreplace``, ``subs`` or ``replace``, which would build that node again.
 """
 
 from __future__ import annotations
