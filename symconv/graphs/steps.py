@@ -68,11 +68,11 @@ def _symbolic(value: Any) -> bool:
 
 
 def _min(*values: Any) -> Any:
-    return sympy.Min(*values) if any(map(_symbolic, values)) else min(values)
+    return evaluated(sympy.Min, values) if any(map(_symbolic, values)) else min(values)
 
 
 def _max(*values: Any) -> Any:
-    return sympy.Max(*values) if any(map(_symbolic, values)) else max(values)
+    return evaluated(sympy.Max, values) if any(map(_symbolic, values)) else max(values)
 
 
 def slice_length(size: Any, start: Optional[int], stop: Optional[int], step: int) -> Any:
@@ -355,7 +355,7 @@ class BroadcastStep(Step):
     def expression(self, sizes: Sequence[Any]) -> Any:
         # Where the graph runs, every input is 1 or the largest size.
         kept = list(dict.fromkeys(size for size in map(sympy.sympify, sizes) if size != 1))
-        return sympy.Integer(1) if not kept else kept[0] if len(kept) == 1 else sympy.Max(*kept)
+        return sympy.Integer(1) if not kept else kept[0] if len(kept) == 1 else evaluated(sympy.Max, tuple(kept))
 
     def oracle(self, sizes: Sequence[int]) -> int:
         try:

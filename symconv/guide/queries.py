@@ -184,7 +184,7 @@ def _paddings(input_size, kernel_size, stride, dilation, output_size) -> Padding
     low = _smallest_input(target, kernel_size, stride, dilation, 0) - input_size  # the least total padding
     high = low + stride - 1
     if not _numeric(low, high):
-        return Paddings(target, sympy.Max(low, 0), high, (), None,
+        return Paddings(target, evaluated(sympy.Max, (low, 0)), high, (), None,
                         "totals from max(s(o - 1) + d(k - 1) + 1 - i, 0) to s(o - 1) + d(k - 1) + s - i")
     if high < 0:
         natural = conv_output_size(input_size, kernel_size, stride, 0, dilation)
