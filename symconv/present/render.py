@@ -163,6 +163,26 @@ def _blocks(environment: jinja2.Environment, name: str, filename: str, line: int
                                   " (a cycle?)")
 
 
+#: Claims that are no formula, in words (the same markup in Markdown and LaTeX): one sympy settled from the
+#: symbols' signs alone, and a scheme's ``transposable``, which names the recovery theorem shown below it.
+CLAIM_WORDS = {
+    "True": "it holds for every value, as the symbols' signs already say",
+    "transposable": "transposable, the transpose with $a$ gives back every $i$ (the theorem below)",
+    "~transposable": "not transposable, the transpose with $a$ misses an $i$ (the theorem below)",
+}
+
+
+def claim_words(claim: Any) -> Markup:
+    """A scheme claim in words, when it is no formula; empty otherwise.
+
+    >>> print(claim_words(sympy.Symbol("transposable")))
+    transposable, the transpose with $a$ gives back every $i$ (the theorem below)
+    >>> claim_words(sympy.Symbol("x") > 1)
+    Markup('')
+    """
+    return Markup(CLAIM_WORDS.get(str(claim), ""))
+
+
 def _finalize(escape):
     def finalize(value: Any) -> Any:
         if isinstance(value, Markup) or value is None:
@@ -248,6 +268,7 @@ def _made_environment(kind: str, template_dir: Optional[str], state: tuple) -> j
         env.filters["matrix"] = lambda view, *beside: Markup(matrix.to_markdown(view, *beside))
     env.filters["reason_in_math"] = lambda line: Markup(prose.in_math(str(line), tex_escape))
     env.filters["layout"] = prose.layout
+    env.filters["claim_words"] = claim_words
     env.filters["standalone"] = standalone
     env.filters["statements"] = _statements
     env.filters["evidence"] = evidence
