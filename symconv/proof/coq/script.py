@@ -327,13 +327,13 @@ class Script(Atoms):
             named = self.to_names(state, value)
             for entry in state.entries:
                 entry.parts = tuple(xreplace(sympy.sympify(p), {symbol: named}) for p in entry.parts)
-            views = [xreplace(sympy.sympify(v), {symbol: named}) for v in views]
-            statement = xreplace(sympy.sympify(statement), {symbol: named})
+            views = [_rewritten(v, {symbol: named}) for v in views]
+            statement = _rewritten(statement, {symbol: named})
             self.reconcile(state, functools.partial(_replaced, mapping={symbol: value}), lines)
         self.reconcile(state, sympy.expand, lines)  # the checker expands the facts and the goal it starts from
         for dummy, value in self.resolved:  # what Coq's premises and goal now say, after those steps
-            views = [xreplace(sympy.sympify(v), {dummy: value}) for v in views]
-            statement = xreplace(sympy.sympify(statement), {dummy: value})
+            views = [_rewritten(v, {dummy: value}) for v in views]
+            statement = _rewritten(statement, {dummy: value})
 
         # lia takes each premise to the facts it gives and the goal to the statement, unless sympy decided
         # a relation on its own (0 <= x mod s is true): then the division facts are needed as well.
@@ -387,7 +387,7 @@ def _implies(have: C.Goal, want: C.Goal) -> bool:
             rest.pop(match)
         return True
     if isinstance(have, C.Conjunction):
-        return len(have.parts) == 1 and _implies(have.parts[0], want)
+        return _trivial(want) or (len(have.parts) == 1 and _implies(have.parts[0], want))
     return _trivial(want) or (have.kind == want.kind and _same(have.expr, want.expr))
 
 
@@ -427,6 +427,21 @@ def _paren(text: str) -> str:
 
 def _facts_then_lia(facts: list[str]) -> str:
     return "; ".join(facts + ["lia"])
+
+
+_RELATIONS = (sympy.Eq, sympy.Ne, sympy.Ge, sympy.Gt, sympy.Le, sympy.Lt)
+
+
+def _rewritten(formula: sympy.Basic, mapping: dict) -> sympy.Basic:
+    """What ``rewrite`` makes of a premise or the statement: each relation's sides substituted, the relation kept
+    as written, as Coq keeps it. Evaluated by sympy, it could be decided or rearranged, which models Coq's premise
+    less closely, and sympy would ask its assumptions about both sides for that."""
+    formula = sympy.sympify(formula)
+    if isinstance(formula, _RELATIONS):
+        return type(formula)(*(xreplace(side, mapping) for side in formula.args), evaluate=False)
+    if isinstance(formula, (sympy.And, sympy.Or, sympy.Not, sympy.Tuple)):
+        return type(formula)(*(_rewritten(part, mapping) for part in formula.args))
+    return xreplace(formula, mapping)
 
 
 def _replaced(atom: sympy.Basic, mapping: dict) -> sympy.Basic:
