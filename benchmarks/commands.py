@@ -1,16 +1,21 @@
-"""Every command of issue 13's table, as a ratio to `python -c "import sympy"`, timed in the same run.
+"""Every command of issue 13's table, as a ratio to `python -c "import sympy"`, timed in the same rounds.
 
-Each row runs the `symconv` CLI in a subprocess of this interpreter (`python -m symconv ...`): once to warm the
-operating system's caches, then `--runs` times (at least 5); the median is divided by the median of
-`python -c "import sympy"`, measured the same way in the same run. An absolute time is not stable from one machine
-to the next; the ratio is.
+Each row runs the `symconv` CLI in a subprocess of this interpreter (`python -m symconv ...`). The rows run in
+rounds: a warm-up round (it warms the operating system's caches and writes the bytecode), then `--runs` rounds
+(at least 5), each of which runs the yardstick `python -c "import sympy"` and then every row once. A row's ratio is
+the median, over the rounds, of its time divided by the yardstick's time in the same round: the speed of a shared
+machine drifts from one minute to the next, and a ratio taken within a round follows it. An absolute time is not
+stable from one machine to the next; the ratio is.
 
-- Every row runs with an empty proof cache of its own (SYMCONV_CACHE_DIR), except "render again, nothing
-  changed", which renders into the same directory with the cache the previous render filled: the cold rows measure
-  the engine, the warm row what the cache saves.
+- Every run of a row starts with an empty proof cache of its own (SYMCONV_CACHE_DIR), except "render again,
+  nothing changed", which renders into the same directory with the cache that the cold render of the same round
+  filled: the cold rows measure the engine, the warm row what the cache saves.
 - The verify row runs under a memory limit (RLIMIT_AS, `--memory-limit`, 1.5 GiB by default) and a time limit: a
-  run that exceeds either is reported as over budget, not left to eat the machine. It runs once (it is long), and
-  its peak memory is reported beside its time.
+  run that exceeds either is reported as over budget, not left to eat the machine. It runs once, after the rounds
+  (it is long), and its peak memory is reported beside its time.
+- The processor time of each run (user and system, the command's worker processes included) is reported beside
+  its wall-clock time: a command spread over the cores shows more processor time than seconds, and on a busy
+  machine the processor time moves less than the wall clock.
 - The peak resident memory of every child is reported too (the largest of its runs).
 - Children run with bytecode written and read (PYTHONDONTWRITEBYTECODE is dropped), as an installed package
   does: pip compiles it at install time. Without it, every run recompiles symconv's sources (~0.04 s here).
@@ -51,6 +56,8 @@ class Row:
     warm: bool = False  #: reuse the previous row's cache and output directory
     setup: Optional[Callable[["Scratch"], None]] = None
     seconds: list[float] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)  #: each run over the yardstick's run of its round
+    cpu: list[float] = field(default_factory=list)  #: processor seconds of each run, workers included
     peak_kib: int = 0
     failure: str = ""
 
@@ -95,8 +102,18 @@ def rows() -> list[Row]:
     ]
 
 
-def run_once(row: Row, scratch: Scratch, memory_limit: int, time_limit: float) -> tuple[float, int, str]:
-    """One run: its seconds, its peak resident memory (KiB) and what went wrong ('' when nothing did)."""
+@dataclass(frozen=True)
+class Run:
+    """One run of a command: wall-clock seconds, processor seconds, peak resident memory, what went wrong."""
+
+    seconds: float
+    cpu: float
+    peak_kib: int
+    failure: str = ""
+
+
+def run_once(row: Row, scratch: Scratch, memory_limit: int, time_limit: float) -> Run:
+    """One run of ``row``, in ``scratch``'s cache and output directories."""
     env = {**os.environ, "SYMCONV_CACHE_DIR": scratch.cache}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode; the warm-up writes it
     env.pop("SYMCONV_NO_CACHE", None)
@@ -110,63 +127,68 @@ def run_once(row: Row, scratch: Scratch, memory_limit: int, time_limit: float) -
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env,
                                  preexec_fn=limit if row.limited else None)
         deadline = start + (time_limit if row.limited else 3600.0)
-        while True:  # os.wait4 gives this child's own peak memory
+        failure = ""
+        while True:  # os.wait4 gives this child's own peak memory and processor time (with its workers')
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() > deadline:
                 child.kill()
                 pid, status, usage = os.wait4(child.pid, 0)
-                child.returncode = os.waitstatus_to_exitcode(status)
-                return time.perf_counter() - start, usage.ru_maxrss, f"over the time budget ({time_limit:.0f} s)"
+                failure = f"over the time budget ({time_limit:.0f} s)"
+                break
             time.sleep(0.005)
         seconds = time.perf_counter() - start
-        child.returncode = code = os.waitstatus_to_exitcode(status)
+        code = os.waitstatus_to_exitcode(status)
         errors.seek(0)
         said = errors.read().decode("utf-8", "replace")
-    if code < 0 or "MemoryError" in said or "Cannot allocate memory" in said:
-        return seconds, usage.ru_maxrss, f"killed/over budget ({memory_limit / 2**30:.1f} GiB)"
-    if code not in (0, 1):  # 1 is a finding (a misalignment, a failed claim), still a finished run
-        return seconds, usage.ru_maxrss, f"exit {code}: {said.strip().splitlines()[-1][:80] if said.strip() else ''}"
-    return seconds, usage.ru_maxrss, ""
+    cpu = usage.ru_utime + usage.ru_stime
+    if not failure and (code < 0 or "MemoryError" in said or "Cannot allocate memory" in said):
+        failure = f"killed/over budget ({memory_limit / 2**30:.1f} GiB)"
+    elif not failure and code not in (0, 1):  # 1 is a finding (a misalignment, a failed claim), a finished run
+        failure = f"exit {code}: {said.strip().splitlines()[-1][:80] if said.strip() else ''}"
+    return Run(seconds, cpu, usage.ru_maxrss, failure)
 
 
-def measure(row: Row, scratch: Scratch, runs: int, memory_limit: int, time_limit: float) -> None:
+def measure(row: Row, scratch: Scratch, memory_limit: int, time_limit: float, timed: bool) -> Optional[Run]:
+    """One run of ``row``, kept when ``timed`` (a warm-up run is not); a cold row starts from an empty cache."""
+    if row.failure:
+        return None
     if not row.warm:
         scratch.fresh()
-    if not row.once:  # the warm-up; a warm row's warm-up is the cold row's last run
-        _, peak, row.failure = run_once(row, scratch, memory_limit, time_limit)
-        row.peak_kib = max(row.peak_kib, peak)
-    for _ in range(1 if row.once else runs):
-        if row.failure:
-            break
-        if not row.warm and row.key.startswith("render"):
-            scratch.fresh()  # cold: an empty cache and no previous output, every run
-        seconds, peak, row.failure = run_once(row, scratch, memory_limit, time_limit)
-        row.seconds.append(seconds)
-        row.peak_kib = max(row.peak_kib, peak)
+    run = run_once(row, scratch, memory_limit, time_limit)
+    row.peak_kib = max(row.peak_kib, run.peak_kib)
+    row.failure = run.failure
+    if timed and not run.failure:
+        row.seconds.append(run.seconds)
+        row.cpu.append(run.cpu)
+    return run
 
 
-def table(measured: list[Row], yardstick: float) -> str:
-    lines = ["| command | seconds | ratio | goal | met | peak MiB |", "| --- | ---: | ---: | --- | --- | ---: |"]
+def table(measured: list[Row]) -> str:
+    lines = ["| command | seconds | processor s | ratio | goal | met | peak MiB |",
+             "| --- | ---: | ---: | ---: | --- | --- | ---: |"]
     for row in measured:
         median = statistics.median(row.seconds) if row.seconds else float("nan")
-        ratio = median / yardstick
+        cpu = f"{statistics.median(row.cpu):.2f}" if row.cpu else "—"
+        ratio = statistics.median(row.ratios) if row.ratios else float("nan")
         if row.failure:
             shown, times, met = row.failure, f"{median:.2f}" if row.seconds else "—", "no"
         else:
             shown, times = f"{ratio:.2f}×", f"{median:.2f}"
             if row.key == "verify":
+                shown = "—"
                 met = "yes" if row.peak_kib < 2**20 else "no"
             else:
                 met = "—" if row.goal is None or row.key == "sympy" else ("yes" if ratio <= row.goal else "no")
-        lines.append(f"| {row.label} | {times} | {shown} | {row.goal_text} | {met} | {row.peak_kib / 1024:.0f} |")
+        lines.append(f"| {row.label} | {times} | {cpu} | {shown} | {row.goal_text} | {met} | "
+                     f"{row.peak_kib / 1024:.0f} |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per row, at least 5 (default 5)")
+    parser.add_argument("--runs", type=int, default=5, help="timed rounds, at least 5 (default 5)")
     parser.add_argument("--only", default=None, help="comma-separated row keys, e.g. prove,render,render-again")
     parser.add_argument("--memory-limit", type=float, default=1.5, help="GiB of address space for verify")
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds for verify")
@@ -176,22 +198,36 @@ def main() -> None:
     if options.only:
         keys = {"sympy", *options.only.split(",")}
         if "render-again" in keys:
-            keys.add("render")  # it reuses what the cold render left
+            keys.add("render")  # it reuses what the cold render of its round left
         unknown = keys - {row.key for row in chosen}
         if unknown:
             parser.error(f"--only: unknown rows {sorted(unknown)}; known: {[row.key for row in chosen]}")
         chosen = [row for row in chosen if row.key in keys]
     memory_limit = int(options.memory_limit * 2**30)
+    rounds, once = [row for row in chosen if not row.once], [row for row in chosen if row.once]
+    yardstick = rounds[0]
     with tempfile.TemporaryDirectory(prefix="symconv-bench-") as root:
-        scratch = Scratch(root)
-        for row in chosen:
-            measure(row, scratch, runs, memory_limit, options.time_limit)
-            times = ", ".join(f"{t:.2f}" for t in row.seconds)
-            print(f"  {row.key}: {times} s  {row.failure}", file=sys.stderr, flush=True)
-    yardstick = statistics.median(chosen[0].seconds)
-    print(f"python {sys.version.split()[0]} ({sys.executable}); median of {runs} runs after a warm-up"
-          f" (verify: one run); yardstick `import sympy` = {yardstick:.3f} s; {os.cpu_count()} cores")
-    print(table(chosen, yardstick))
+        scratches: dict[str, Scratch] = {}
+        for row in chosen:  # a warm row renders where the cold row before it rendered
+            scratches[row.key] = scratches["render"] if row.warm else Scratch(root)
+        for number in range(runs + 1):  # round 0 is the warm-up
+            base = measure(yardstick, scratches[yardstick.key], memory_limit, options.time_limit, number > 0)
+            for row in rounds[1:]:
+                run = measure(row, scratches[row.key], memory_limit, options.time_limit, number > 0)
+                if number > 0 and run is not None and base is not None and not run.failure:
+                    row.ratios.append(run.seconds / base.seconds)
+            if number > 0:
+                print(f"  round {number}: " + ", ".join(f"{row.key} {row.seconds[-1]:.2f}"
+                                                       for row in rounds if row.seconds), file=sys.stderr, flush=True)
+        yardstick.ratios = [1.0] * len(yardstick.seconds)
+        for row in once:
+            measure(row, scratches[row.key], memory_limit, options.time_limit, True)
+            print(f"  {row.key}: {row.seconds[-1] if row.seconds else '—'} s {row.failure}", file=sys.stderr,
+                  flush=True)
+    print(f"python {sys.version.split()[0]} ({sys.executable}); {runs} rounds after a warm-up round, each row's "
+          f"ratio the median of its ratios to the yardstick in the same round (verify: one run); yardstick "
+          f"`import sympy` = {statistics.median(yardstick.seconds):.3f} s (median); {os.cpu_count()} cores")
+    print(table(chosen))
 
 
 if __name__ == "__main__":
