@@ -321,3 +321,23 @@ def test_prove_names_its_second_opinion_like_satisfiable_names_its_algorithm(mon
     monkeypatch.setitem(BACKENDS, "doubter", Doubter())
     proof = prove(theorem("a-range"), backend="doubter")
     assert proof.status == "proved" and proof.smt.verdict == "unknown" and proof.smt.backend == "doubter"
+
+
+def test_a_counterexample_from_z3_cuts_the_search_short_before_it_starts(monkeypatch):
+    """z3 answers before the search: a claim false only far outside the box gives the search a deadline from its
+    first step, and a true claim leaves the budget as it was."""
+    from symconv.proof import pipeline, prove
+
+    budgets = []
+    search = pipeline.search
+
+    def watched(theorem, budget=None):
+        budgets.append(budget.until)
+        return search(theorem, budget)
+
+    monkeypatch.setattr(pipeline, "search", watched)
+    false_far_away = claim(Le(o, M), [Ge(i, k)], [(o, floor((i - k) / s) + 1)], (i, k, s))
+    proof = prove(false_far_away, {i: range(1, 20), k: range(1, 4), s: range(1, 3)})
+    assert (proof.status, proof.found_by) == ("disproved", "z3")
+    assert budgets[-1] < math.inf  # the deadline was set before the search began
+    assert prove(theorem("a-range")).status == "proved" and budgets[-1] == math.inf
