@@ -227,8 +227,8 @@ def main() -> None:
         yardstick.ratios = [1.0] * len(yardstick.seconds)
         for row in once:
             measure(row, scratches[row.key], memory_limit, options.time_limit, True)
-            print(f"  {row.key}: {row.seconds[-1] if row.seconds else '—'} s {row.failure}", file=sys.stderr,
-                  flush=True)
+            print(f"  {row.key}: " + (f"{row.seconds[-1]:.2f} s" if row.seconds else "—") + f" {row.failure}",
+                  file=sys.stderr, flush=True)
     print(f"python {sys.version.split()[0]} ({sys.executable}); {runs} rounds after a warm-up round, each row's "
           f"ratio the median of its ratios to the yardstick in the same round (verify: one run); yardstick "
           f"`import sympy` = {statistics.median(yardstick.seconds):.3f} s (median); {os.cpu_count()} cores")
