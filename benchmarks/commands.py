@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 UNET = ("conv k=3 p=1 @e1; pool k=2; conv k=3 p=1 @e2; pool k=2; conv k=3 p=1 @e3; pool k=2; conv k=3 p=1 @e4; "
         "pool k=2; conv k=3 p=1; tconv k=2 s=2 @d4; conv k=3 p=1; tconv k=2 s=2 @d3; conv k=3 p=1; "
@@ -56,7 +56,6 @@ class Row:
     once: bool = False  #: long: one timed run after no warm-up
     limited: bool = False  #: under the memory and time limits
     warm: bool = False  #: reuse the previous row's cache and output directory
-    setup: Optional[Callable[["Scratch"], None]] = None
     seconds: list[float] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)  #: each run over the yardstick's run of its round
     cpu: list[float] = field(default_factory=list)  #: processor seconds of each run, workers included
