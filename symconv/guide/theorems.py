@@ -219,6 +219,12 @@ def prove_all(names: Optional[Sequence[str]] = None,
     return [proof for proof in proofs if proof is not None]
 
 
+def biggest_first(names: Sequence[str]) -> list[str]:
+    """The theorems called ``names``, the biggest first (the order in which to hand them to workers, so that
+    no core is left with a long one at the end); ties keep their order."""
+    return sorted(names, key=lambda name: _size(theorem(name)), reverse=True)
+
+
 def _size(claim: Theorem) -> tuple[int, int, int]:
     """How big a theorem is, to start the biggest first: its variables (the box's dimensions), then its
     definitions and hypotheses (what the search unfolds)."""

@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping, Optional
 from symconv.present import captions, figures, matrix
 from symconv.guide.catalogue import relationships
 from symconv.guide.derive import Derivation, output_size, specialise, transposed
-from symconv.guide.theorems import Proof, prove, theorems
+from symconv.guide.theorems import Proof, biggest_first, prove, theorems
 from symconv.guide.queries import transpose
 from symconv.guide.model import Equivalent, Relationship
 from symconv.guide.shapes import Size, conv_output_size, pool_output_size
@@ -86,7 +86,7 @@ class Document:
     schemes: tuple[Any, ...] = ()
     matrix: Optional[MatrixSection] = None
     gradient: Optional[GradientSection] = None
-    #: The Coq files of the schemes' proofs, exported by the workers that proved them (``build_document(coq=True)``)
+    #: The Coq files of the proofs, exported by the workers that proved them (``build_document(coq=True)``)
     coq_files: tuple[Any, ...] = ()
 
     @property
@@ -198,15 +198,24 @@ def _check_schemes(group: tuple, coq: bool) -> Optional[bytes]:
     from symconv.schemes import check_scheme
 
     reports = tuple(check_scheme(scheme) for scheme in group)
-    return send((reports, _coq_files(reports) if coq else ()))
+    return send((reports, _coq_files([proof for report in reports for proof in _report_proofs(report)])
+                 if coq else ()))
 
 
-def _coq_files(reports: tuple) -> tuple:
-    """The Coq file of each proof the reports prove; one the export refuses is left to the parent's export, which
-    says why, and one whose name differs from the parent's is made again there."""
+def _prove_theorem(name: str, coq: bool) -> Optional[bytes]:
+    """Theorem ``name``'s proof and, with ``coq``, its Coq file, packed as :func:`_check_schemes` packs reports."""
+    from symconv.core.workers import send
+
+    proof = prove(theorems()[name])
+    return send((proof, _coq_files([proof]) if coq else ()))
+
+
+def _coq_files(proofs: list) -> tuple:
+    """The Coq file of each proof; one the export refuses is left to the parent's export, which says why, and
+    one whose name differs from the parent's is made again there."""
     from symconv.proof.coq import export_proofs
 
-    return tuple(export_proofs([proof for report in reports for proof in _report_proofs(report)], refused={}))
+    return tuple(export_proofs(proofs, refused={}))
 
 
 def _received(group: tuple, sent: Optional[bytes]) -> tuple[tuple, tuple]:
@@ -216,49 +225,67 @@ def _received(group: tuple, sent: Optional[bytes]) -> tuple[tuple, tuple]:
     return (tuple(check_scheme(scheme) for scheme in group), ()) if sent is None else receive(sent)
 
 
+def _received_proof(name: str, sent: Optional[bytes]) -> tuple[Proof, tuple]:
+    from symconv.core.workers import receive
+
+    return (prove(theorems()[name]), ()) if sent is None else receive(sent)
+
+
 def build_document(box: Optional[Box] = None, schemes: bool = True,
                    progress: Optional[Callable[[str, str, int, int], None]] = None, coq: bool = False) -> Document:
     """Assemble every derivation, proof, check and example, and check the built-in padding schemes.
 
-    The schemes are checked in worker processes (they are independent of the
-    rest), so a two-core machine builds the whole document in about half the time.
-    ``box`` is the enumeration box of the checks (by default, :class:`Box`'s).
-    ``progress(task, item, done, total)``, if given, is called before each part
-    (a relationship, the theorems, the schemes) and once at the end. With ``coq``,
-    the workers also export the schemes' proofs to Coq (``Document.coq_files``).
+    The theorems are proved and the schemes checked in worker processes, one per
+    core (they are independent of each other and of the rest), while this process
+    derives, verifies and draws. ``box`` is the enumeration box of the checks (by
+    default, :class:`Box`'s). ``progress(task, item, done, total)``, if given, is
+    called before each part (a relationship, the theorems, the gradient, the
+    schemes) and once at the end. With ``coq``, the workers also export their
+    proofs to Coq (``Document.coq_files``).
     """
     box = Box() if box is None else box
     from symconv.schemes import builtin_schemes
 
-    builtin = list(builtin_schemes().values()) if schemes else []
+    known = theorems()
+    catalogue = relationships()
+    general = [name for name in known if not name.startswith("relationship-") and name != "gradient"]
+    proved = biggest_first([f"relationship-{number}" for number in catalogue] + general + ["gradient"])
+    total, done = len(catalogue) + 3, 0
+
+    def step(item: str) -> None:
+        nonlocal done
+        if progress is not None:
+            progress("render", item, done, total)
+        done += 1
+
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        # The theorems first: the workers (forked with the catalogue in memory) prove them while the schemes
+        # are read here; then the schemes' checks, the longest first.
+        proving = {name: pool.submit(_prove_theorem, name, coq) for name in proved}
+        builtin = list(builtin_schemes().values()) if schemes else []
         groups = _scheme_groups(builtin)
         pending = [pool.submit(_check_schemes, group, coq) for group in groups]
-        known = theorems()
-        catalogue = relationships()
-        total, done = len(catalogue) + 3, 0
+        exported: list[Any] = []
 
-        def step(item: str) -> None:
-            nonlocal done
-            if progress is not None:
-                progress("render", item, done, total)
-            done += 1
+        def proof_of(name: str) -> Proof:
+            proof, files = _received_proof(name, proving[name].result())
+            exported.extend(files)
+            return proof
 
-        sections = []
+        parts = []  # what this process makes while the workers prove
         for number, rel in catalogue.items():
             step(f"Relationship {number}")
-            example, figure = _example(rel)
-            sections.append(Section(rel, specialise(number), prove(known[f"relationship-{number}"]),
-                                    check_relationship(rel, box), example, figure))
+            parts.append((rel, specialise(number), check_relationship(rel, box), *_example(rel)))
         step("the general theorems")
-        general_proofs = tuple(prove(t) for name, t in known.items()
-                               if not name.startswith("relationship-") and name != "gradient")
         kronecker = check_kronecker(box)
         step("the gradient")
-        backward = GradientSection(gradient(), prove(known["gradient"]), check_gradient(box))
+        derived, backward_check = gradient(), check_gradient(box)
+        sections = [Section(rel, derivation, proof_of(f"relationship-{rel.number}"), check, example, figure)
+                    for rel, derivation, check, example, figure in parts]
+        general_proofs = tuple(proof_of(name) for name in general)
+        backward = GradientSection(derived, proof_of("gradient"), backward_check)
         step("the padding schemes")
         checked: dict[str, Any] = {}
-        exported: list[Any] = []
         for group, future in zip(groups, pending):
             reports, files = _received(group, future.result())
             checked.update((report.scheme.name, report) for report in reports)
