@@ -64,3 +64,23 @@ def test_what_would_not_come_back_equal_is_not_sent_and_the_parent_proves_it(mon
              "relationship-8", "relationship-9"]
     proofs = prove_all(names)
     assert [p.name for p in proofs] == names and all(p.status == "proved" for p in proofs)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the parallel path needs fork")
+def test_the_documents_theorems_come_from_the_workers_as_proved_here(built_document):
+    """``symconv render``'s document: its theorems are proved by the workers, and arrive as proved here."""
+    by_name = {proof.name: proof for proof in built_document.proofs}
+    for name in ("gradient", "relationship-14", "ambiguity-same-output", "round-trip"):
+        _same(prove(theorem(name)), by_name[name])
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the parallel path needs fork")
+def test_a_document_proof_that_would_not_come_back_is_proved_by_the_parent(monkeypatch):
+    from symconv.core import workers
+    from symconv.guide.verification import Box
+    from symconv.present.document import build_document
+
+    monkeypatch.setattr(workers, "send", lambda value: None)  # every worker's result lost on the way
+    document = build_document(Box(4, 3, 2, 2), schemes=False)
+    assert len(document.proofs) == len(theorems()) and all(p.status == "proved" for p in document.proofs)
+    _same(prove(theorem("relationship-7")), document.sections[6].proof)
