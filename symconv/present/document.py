@@ -239,8 +239,8 @@ def build_document(box: Optional[Box] = None, schemes: bool = True,
     core (they are independent of each other and of the rest), while this process
     derives, verifies and draws. ``box`` is the enumeration box of the checks (by
     default, :class:`Box`'s). ``progress(task, item, done, total)``, if given, is
-    called before each part (a relationship, the theorems, the gradient, the
-    schemes) and once at the end. With ``coq``, the workers also export their
+    called before each part (a relationship, the Kronecker form, the gradient,
+    the workers' proofs, the schemes) and once at the end. With ``coq``, the workers also export their
     proofs to Coq (``Document.coq_files``).
     """
     box = Box() if box is None else box
@@ -250,7 +250,7 @@ def build_document(box: Optional[Box] = None, schemes: bool = True,
     catalogue = relationships()
     general = [name for name in known if not name.startswith("relationship-") and name != "gradient"]
     proved = biggest_first([f"relationship-{number}" for number in catalogue] + general + ["gradient"])
-    total, done = len(catalogue) + 3, 0
+    total, done = len(catalogue) + 4, 0
 
     def step(item: str) -> None:
         nonlocal done
@@ -276,10 +276,11 @@ def build_document(box: Optional[Box] = None, schemes: bool = True,
         for number, rel in catalogue.items():
             step(f"Relationship {number}")
             parts.append((rel, specialise(number), check_relationship(rel, box), *_example(rel)))
-        step("the general theorems")
+        step("the Kronecker form")
         kronecker = check_kronecker(box)
         step("the gradient")
         derived, backward_check = gradient(), check_gradient(box)
+        step("the proofs")
         sections = [Section(rel, derivation, proof_of(f"relationship-{rel.number}"), check, example, figure)
                     for rel, derivation, check, example, figure in parts]
         general_proofs = tuple(proof_of(name) for name in general)
