@@ -208,7 +208,12 @@ def main() -> None:
     parser.add_argument("--memory-limit", type=float, default=1.5, help="GiB of address space for verify")
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds for verify")
     options = parser.parse_args()
-    runs = max(5, options.runs)
+    if options.runs < 5:
+        parser.error(f"--runs {options.runs}: the median needs at least 5 timed rounds")
+    if options.memory_limit <= 0 or options.time_limit <= 0:
+        parser.error(f"--memory-limit {options.memory_limit}, --time-limit {options.time_limit}: both must be "
+                     "positive")
+    runs = options.runs
     chosen = rows()
     if options.only:
         keys = {"sympy", *options.only.split(",")}
